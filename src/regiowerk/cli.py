@@ -1,0 +1,253 @@
+"""Command line interface ``regiowerk`` (Typer): a thin shell over the Python API.
+
+Exit codes: 0 success; 1 ``workspace validate`` found problems; 2 bad input or an expected
+error (message without traceback); 70 internal error (run again with ``--debug`` to see the
+traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from regiowerk import __version__
+from regiowerk.errors import RegiowerkError
+from regiowerk.schema import table_spec
+from regiowerk.workspace import Workspace
+
+EXIT_PROBLEMS = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+
+app = typer.Typer(
+    name="regiowerk",
+    help="regiowerk – offene Planungsunterstützung für Regionen: Daseinsvorsorge und Wohnen.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+workspace_app = typer.Typer(help="Arbeitsbereiche ansehen und prüfen.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+
+console = Console()
+err_console = Console(stderr=True)
+_state = {"debug": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(func: F) -> F:
+    """Turn expected errors into a German message and an exit code; show warnings readably."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return func(*args, **kwargs)
+            except typer.Exit:
+                raise
+            except RegiowerkError as exc:
+                if _state["debug"]:
+                    raise
+                err_console.print(f"[bold red]Fehler:[/] {exc}", highlight=False)
+                raise typer.Exit(EXIT_INPUT) from None
+            except Exception as exc:
+                if _state["debug"]:
+                    raise
+                err_console.print(
+                    f"[bold red]Interner Fehler:[/] {type(exc).__name__}: {exc}\n"
+                    "Mit 'regiowerk --debug …' erneut ausführen, um die Ursache zu sehen.",
+                    highlight=False,
+                )
+                raise typer.Exit(EXIT_INTERNAL) from None
+            finally:
+                for item in caught:
+                    err_console.print(f"[yellow]Warnung:[/] {item.message}", highlight=False)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar; the yielded callback advances it by one step with a description."""
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        started = False
+
+        def step(description: str) -> None:
+            nonlocal started
+            if started:
+                bar.advance(task)
+            started = True
+            bar.update(task, description=f"{label}: {description}")
+
+        yield step
+        bar.update(task, completed=total, description=f"{label}: fertig")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"regiowerk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Bei Fehlern den vollständigen Traceback zeigen.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Version anzeigen."),
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+DirArg = Annotated[Path, typer.Argument(help="Ordner des Arbeitsbereichs.")]
+
+
+@app.command()
+@_friendly
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Zielordner.")] = Path("musterregion"),
+    seed: Annotated[int, typer.Option("--seed", help="Zufallsstartwert (gleich → gleich).")] = 2026,
+    report: Annotated[bool, typer.Option(help="Bericht erzeugen.")] = True,
+) -> None:
+    """Musterregion (synthetisch) erzeugen und ihren Bericht schreiben."""
+    from regiowerk.demo import STEPS, generate_demo
+    from regiowerk.report import build_report, report_steps
+
+    if (out / "workspace.toml").exists() and not Workspace.open(out).synthetic:
+        raise RegiowerkError(
+            f"{out} enthält einen echten (nicht synthetischen) Arbeitsbereich; die Musterregion "
+            f"überschreibt ihn nicht. Anderen Ordner mit --out wählen."
+        )
+    with _progress(len(STEPS) + 1, "Musterregion") as step:
+        region = generate_demo(seed, progress=step)
+        step("Speichern")
+        workspace = Workspace.create(
+            out,
+            name=region.name,
+            selection=region.selection,
+            base_year=region.base_year,
+            synthetic=True,
+            overwrite=True,
+        )
+        workspace.save_many(
+            {name: (frame, region.provenance[name]) for name, frame in region.tables.items()}
+        )
+    console.print(f"Arbeitsbereich: [bold]{out.resolve()}[/]")
+    if report:
+        target = out / "bericht.html"
+        with _progress(len(report_steps(workspace)), "Bericht") as step:
+            build_report(workspace, target, progress=step)
+        console.print(f"Bericht:        [bold]{target.resolve()}[/]")
+
+
+@app.command("report")
+@_friendly
+def report_command(
+    directory: DirArg,
+    out: Annotated[Path, typer.Option("--out", help="HTML-Datei des Berichts.")] = Path(
+        "bericht.html"
+    ),
+) -> None:
+    """Den deutschen HTML-Bericht eines Arbeitsbereichs schreiben (eigenständige Datei)."""
+    from regiowerk.report import build_report, report_steps
+
+    workspace = Workspace.open(directory)
+    with _progress(len(report_steps(workspace)), "Bericht") as step:
+        build_report(workspace, out, progress=step)
+    console.print(f"Bericht: [bold]{out.resolve()}[/]")
+
+
+class ExportFormat(StrEnum):
+    gpkg = "gpkg"
+    xlsx = "xlsx"
+
+
+@app.command()
+@_friendly
+def export(
+    directory: DirArg,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="gpkg (QGIS) oder xlsx (Excel).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Zieldatei (Standard: im Arbeitsbereich).")
+    ] = None,
+) -> None:
+    """Arbeitsbereich als GeoPackage (QGIS) oder Excel-Arbeitsmappe ausgeben."""
+    from regiowerk.export import export_gpkg, export_xlsx
+
+    workspace = Workspace.open(directory)
+    target = out or directory / f"{_slug(workspace.name)}.{fmt.value}"
+    writer = export_gpkg if fmt is ExportFormat.gpkg else export_xlsx
+    with _progress(len(workspace.tables), f"Export {fmt.value}") as step:
+        writer(workspace, target, progress=step)
+    console.print(f"Export: [bold]{target.resolve()}[/]")
+
+
+def _slug(name: str) -> str:
+    table = str.maketrans(
+        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+    )
+    words = "".join(c if c.isalnum() else " " for c in name.translate(table)).split()
+    return "-".join(words).lower() or "region"
+
+
+@workspace_app.command("info")
+@_friendly
+def workspace_info(directory: DirArg) -> None:
+    """Region, Gebietsauswahl und Tabellen mit Herkunft anzeigen."""
+    workspace = Workspace.open(directory)
+    console.print(f"[bold]{workspace.name}[/]  (Basisjahr {workspace.base_year})")
+    if workspace.synthetic:
+        console.print("[bold yellow]Synthetische Demonstrationsdaten – keine amtlichen Zahlen.[/]")
+    console.print(f"Gebietsauswahl: {', '.join(workspace.selection)}")
+    table = Table("Tabelle", "Inhalt", "Zeilen", "Quelle", "Gebietsstand", "gespeichert")
+    for name, record in workspace.tables.items():
+        table.add_row(
+            name,
+            table_spec(name).title,
+            f"{record.rows:,}".replace(",", "."),
+            record.provenance.source,
+            record.provenance.gebietsstand or "—",
+            record.saved,
+        )
+    console.print(table)
+
+
+@workspace_app.command("validate")
+@_friendly
+def workspace_validate(directory: DirArg) -> None:
+    """Alle Tabellen prüfen: Datei vorhanden, Prüfsumme, lesbar, Schema eingehalten."""
+    workspace = Workspace.open(directory)
+    problems = workspace.validate()
+    if problems:
+        for problem in problems:
+            err_console.print(f"[red]✗[/] {problem}", highlight=False)
+        err_console.print(f"{len(problems)} Problem(e) in {len(workspace.tables)} Tabellen.")
+        raise typer.Exit(EXIT_PROBLEMS)
+    console.print(f"[green]✓[/] {len(workspace.tables)} Tabellen geprüft, keine Probleme.")
+
+
+def main() -> None:
+    """Entry point of the ``regiowerk`` console script."""
+    app()
