@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import pandas as pd
@@ -90,34 +91,24 @@ def export_gpkg(workspace: Workspace, out: Path, *, progress: Progress | None = 
             if progress:
                 progress(spec.title)
             frame = workspace.load(name)
-            layer_meta = {"DESCRIPTION": spec.description, "regiowerk:table": name}
+            layer_meta = {"DESCRIPTION": spec.description, "REGIOWERK_TABLE": name}
             if workspace.synthetic:
-                layer_meta["regiowerk:synthetic"] = "true"
+                layer_meta["REGIOWERK_SYNTHETIC"] = "true"
             title = spec.title + (" (synthetisch)" if workspace.synthetic else "")
             options = {"IDENTIFIER": title, "DESCRIPTION": spec.description}
-            if spec.spatial:
-                assert isinstance(frame, gpd.GeoDataFrame)
-                pyogrio.write_dataframe(
-                    frame.to_crs(CRS),
-                    tmp,
-                    layer=name,
-                    driver="GPKG",
-                    promote_to_multi=spec.geometry == "Polygon",
-                    layer_metadata=layer_meta,
-                    layer_options=options,
-                    dataset_metadata={"DESCRIPTION": description},
-                    append=tmp.exists(),
-                )
-            else:
-                pyogrio.write_dataframe(
-                    pd.DataFrame(frame),
-                    tmp,
-                    layer=name,
-                    driver="GPKG",
-                    layer_metadata=layer_meta,
-                    layer_options=options,
-                    append=tmp.exists(),
-                )
+            first = not tmp.exists()
+            data = cast(gpd.GeoDataFrame, frame).to_crs(CRS) if spec.spatial else frame
+            pyogrio.write_dataframe(
+                data,
+                tmp,
+                layer=name,
+                driver="GPKG",
+                promote_to_multi=spec.geometry == "Polygon",
+                layer_metadata=layer_meta,
+                layer_options=options,
+                dataset_metadata={"REGIOWERK_NOTE": description},
+                append=not first,
+            )
     return out
 
 

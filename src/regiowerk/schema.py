@@ -601,9 +601,10 @@ def _describe_failures(cases: pd.DataFrame) -> Iterable[str]:
     """One German line per failure; row-level table checks are reported once per row."""
     seen: set[tuple[str, str]] = set()
     bad_dtype: set[str] = set()
-    for row in cases.itertuples(index=False):
-        check, column, value = str(row.check), str(row.column), row.failure_case
-        at = f"Zeile {row.index}" if row.index is not None and pd.notna(row.index) else "Tabelle"
+    for row in cases.to_dict("records"):
+        check, column, value = str(row["check"]), str(row["column"]), row["failure_case"]
+        index = row["index"]
+        at = f"Zeile {index}" if index is not None and pd.notna(index) else "Tabelle"
         if check == "column_in_schema":
             yield f"Spalte {value!r} ist unbekannt."
         elif check == "column_in_dataframe":
@@ -613,7 +614,7 @@ def _describe_failures(cases: pd.DataFrame) -> Iterable[str]:
             if (at, column) not in seen:
                 seen.add((at, column))
                 yield f"{at}, Spalte {column!r}: Wert {value!r} passt nicht zum Typ ({check})."
-        elif row.schema_context == "DataFrameSchema":
+        elif row["schema_context"] == "DataFrameSchema":
             if (at, check) not in seen:
                 seen.add((at, check))
                 if check == "multiple_fields_uniqueness":

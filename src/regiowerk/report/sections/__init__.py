@@ -1,0 +1,9 @@
+"""Built-in report sections; importing this package registers them.
+
+Further sections ("Bevölkerungsentwicklung", "Wohnungsbedarf", "Erreichbarkeit", …) register
+themselves from their own modules with :func:`regiowerk.report.registry.register_section`.
+"""
+
+from regiowerk.report.sections import overview, sources
+
+__all__ = ["overview", "sources"]
