@@ -185,3 +185,13 @@ def test_synthetic_workspace_marks_every_table(tmp_path: Path) -> None:
     )
     ws.save("population", _population(), PROV)
     assert Workspace.open(ws.path).provenance("population").synthetic is True
+
+
+def test_saved_files_get_normal_permissions(ws: Workspace) -> None:
+    umask = os.umask(0o022)
+    try:
+        record = ws.save("population", _population(), PROV)
+    finally:
+        os.umask(umask)
+    for file in (ws.path / record.file, ws.path / MANIFEST):
+        assert file.stat().st_mode & 0o777 == 0o644

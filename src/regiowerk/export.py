@@ -14,10 +14,7 @@ interrupted export never leaves a half-written file under the target name.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -27,6 +24,7 @@ import pyogrio
 
 from regiowerk import __version__
 from regiowerk.errors import RegiowerkError
+from regiowerk.fileio import atomic_path
 from regiowerk.schema import CRS, table_spec
 from regiowerk.workspace import Workspace
 
@@ -41,20 +39,6 @@ Progress = Callable[[str], None]
 
 class ExportError(RegiowerkError):
     """An export could not be written."""
-
-
-@contextmanager
-def _atomic_target(out: Path) -> Iterator[Path]:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # the writers create the file themselves
-    try:
-        yield tmp
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _notes(workspace: Workspace) -> list[tuple[str, str]]:
@@ -85,7 +69,7 @@ def export_gpkg(workspace: Workspace, out: Path, *, progress: Progress | None = 
     if not workspace.tables:
         raise ExportError(f"Der Arbeitsbereich {workspace.path} enthält keine Tabellen.")
     description = "; ".join(f"{key}: {value}" for key, value in _notes(workspace))
-    with _atomic_target(out) as tmp:
+    with atomic_path(out) as tmp:
         for name in workspace.tables:
             spec = table_spec(name)
             if progress:
@@ -134,7 +118,7 @@ def export_xlsx(workspace: Workspace, out: Path, *, progress: Progress | None = 
     """Write every table of ``workspace`` to the workbook ``out`` (replaced if present)."""
     if not workspace.tables:
         raise ExportError(f"Der Arbeitsbereich {workspace.path} enthält keine Tabellen.")
-    with _atomic_target(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    with atomic_path(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         notes = pd.DataFrame(_notes(workspace), columns=["Thema", "Angabe"])
         notes.to_excel(writer, sheet_name="Hinweis", index=False)
         writer.sheets["Hinweis"].column_dimensions["A"].width = 28

@@ -22,7 +22,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -38,6 +37,7 @@ import tomli_w
 from regiowerk import __version__
 from regiowerk.ags import parse_ags, parse_kreis
 from regiowerk.errors import RegiowerkError, WorkspaceError
+from regiowerk.fileio import atomic_write_bytes, publish, temporary_path
 from regiowerk.provenance import Provenance
 from regiowerk.schema import table_spec, validate
 
@@ -65,30 +65,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
 
 def _normalise_selection(keys: Iterable[str]) -> tuple[str, ...]:
@@ -322,25 +298,15 @@ class Workspace:
     # --- internals --------------------------------------------------------------------------
     def _write_table(self, name: str, frame: pd.DataFrame) -> tuple[Path, str, int]:
         table_dir = self.path / TABLE_DIR
-        table_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=table_dir)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
+        with temporary_path(table_dir, prefix=name) as tmp:
             if isinstance(frame, gpd.GeoDataFrame):
                 frame.to_parquet(tmp, index=False, compression="zstd")
             else:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 pq.write_table(table, tmp, compression="zstd")
-            with tmp.open("rb") as handle:
-                os.fsync(handle.fileno())
             sha = _sha256(tmp)
             final = table_dir / f"{name}-{sha[:8]}.parquet"
-            os.replace(tmp, final)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(table_dir)
+            publish(tmp, final)
         return final, sha, len(frame)
 
     def _write_manifest(self, manifest: dict[str, Any] | None = None) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import regiowerk.report.sections  # noqa: F401  (registers the built-in sections)
 from regiowerk import __version__
 from regiowerk.ags import land_abbreviation, land_name
+from regiowerk.fileio import atomic_write_bytes
 from regiowerk.report.html import Document, RenderedSection, fmt_date, render_document
 from regiowerk.report.registry import (
     ReportContext,
@@ -26,7 +27,7 @@ from regiowerk.report.registry import (
     sections,
 )
 from regiowerk.schema import table_spec
-from regiowerk.workspace import Workspace, atomic_write_bytes
+from regiowerk.workspace import Workspace
 
 __all__ = [
     "ReportContext",
