@@ -25,6 +25,7 @@ import pandera.pandas as pa
 from pandera.engines.geopandas_engine import Geometry
 
 from regiowerk.errors import SchemaViolation, UnknownTableError
+from regiowerk.provenance import CENSUS_BASES
 
 CRS = "EPSG:25832"
 """Coordinate reference system of every spatial table (ETRS89 / UTM zone 32N)."""
@@ -33,6 +34,7 @@ AGS_PATTERN = r"^[0-9]{8}$"
 KREIS_PATTERN = r"^[0-9]{5}$"
 LAND_PATTERN = r"^[0-9]{2}$"
 REGION_PATTERN = r"^([0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|DG)$"
+FLOW_PATTERN = r"^([0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|DG|XA)$"
 SEXES = ("m", "f")
 MAX_AGE = 100
 CENTRALITIES = ("none", "grund", "mittel", "ober")
@@ -378,7 +380,7 @@ HOUSEHOLDS = _register(
         "Haushalte",
         "Private households by size (5 = five or more persons)",
         (
-            ColumnSpec("ags", str, "AGS", "Municipality", _str(AGS_PATTERN)),
+            _region(),
             _year(),
             ColumnSpec(
                 "size",
@@ -387,9 +389,12 @@ HOUSEHOLDS = _register(
                 "Persons; 5 = 5 and more",
                 (pa.Check.in_range(1, 5),),
             ),
-            ColumnSpec("households", "int64", "Haushalte", "Private households", _nonneg()),
+            ColumnSpec(
+                "households", "Int64", "Haushalte", "Private households", _nonneg(), nullable=True
+            ),
+            _flag(),
         ),
-        key=("ags", "year", "size"),
+        key=("region", "year", "size"),
     )
 )
 
@@ -397,9 +402,9 @@ DWELLINGS = _register(
     TableSpec(
         "dwellings",
         "Wohnungen",
-        "Dwellings in residential buildings by number of rooms (7 = seven or more)",
+        "Dwellings by number of rooms incl. kitchen (7 = seven or more)",
         (
-            ColumnSpec("ags", str, "AGS", "Municipality", _str(AGS_PATTERN)),
+            _region(),
             _year(),
             ColumnSpec(
                 "rooms",
@@ -408,13 +413,21 @@ DWELLINGS = _register(
                 "Rooms incl. kitchen; 7 = 7 and more",
                 (pa.Check.in_range(1, 7),),
             ),
-            ColumnSpec("dwellings", "int64", "Wohnungen", "Dwellings", _nonneg()),
-            ColumnSpec("occupied", "int64", "bewohnt", "Occupied dwellings", _nonneg()),
+            ColumnSpec("dwellings", "Int64", "Wohnungen", "Dwellings", _nonneg(), nullable=True),
+            ColumnSpec(
+                "occupied",
+                "Int64",
+                "bewohnt",
+                "Occupied dwellings; missing where the source has no vacancy",
+                _nonneg(),
+                nullable=True,
+            ),
+            _flag(),
         ),
-        key=("ags", "year", "rooms"),
+        key=("region", "year", "rooms"),
         table_checks=(
             pa.Check(
-                lambda df: df["occupied"] <= df["dwellings"],
+                lambda df: (df["occupied"] <= df["dwellings"]).fillna(True).astype(bool),
                 error="occupied ≤ dwellings",
                 name="occupied_le_dwellings",
             ),
@@ -426,10 +439,12 @@ COMMUTERS = _register(
     TableSpec(
         "commuters",
         "Pendler",
-        "Employees by place of residence (origin) and place of work (destination)",
+        "Employees by place of residence (origin) and place of work (destination). Remainder "
+        "rows ('Übrige …') have remainder = True and the enclosing region as destination "
+        "(Kreis, Land, DG = rest of Germany, XA = abroad).",
         (
-            ColumnSpec("origin_ags", str, "Wohnort (AGS)", "Residence", _str(AGS_PATTERN)),
-            ColumnSpec("dest_ags", str, "Arbeitsort (AGS)", "Workplace", _str(AGS_PATTERN)),
+            ColumnSpec("origin", str, "Wohnort", "Residence key", _str(FLOW_PATTERN)),
+            ColumnSpec("dest", str, "Arbeitsort", "Workplace key", _str(FLOW_PATTERN)),
             _year(),
             ColumnSpec(
                 "persons",
@@ -440,8 +455,11 @@ COMMUTERS = _register(
                 nullable=True,
             ),
             ColumnSpec("suppressed", "bool", "geheim", "Cell suppressed by the publisher (* or X)"),
+            ColumnSpec(
+                "remainder", "bool", "Übrige", "Remainder row of flows below the publication limit"
+            ),
         ),
-        key=("origin_ags", "dest_ags", "year"),
+        key=("origin", "dest", "year", "remainder"),
     )
 )
 
@@ -516,7 +534,14 @@ GRID = _register(
                 "INSPIRE grid id, e.g. CRS3035RES1000mN3250000E4150000",
                 _str(r"^CRS3035RES[0-9]+mN[0-9]+E[0-9]+$"),
             ),
-            ColumnSpec("ags", str, "AGS", "Municipality of the cell centre", _str(AGS_PATTERN)),
+            ColumnSpec(
+                "ags",
+                str,
+                "AGS",
+                "Municipality of the cell centre (missing before assignment)",
+                _str(AGS_PATTERN),
+                nullable=True,
+            ),
             ColumnSpec("persons", "int64", "Einwohner", "Inhabitants", _nonneg()),
         ),
         key=("cell_id",),
@@ -553,6 +578,117 @@ ROADS = _register(
         ),
         key=("edge_id",),
         geometry="LineString",
+    )
+)
+
+
+POPULATION_TOTALS = _register(
+    TableSpec(
+        "population_totals",
+        "Bevölkerung insgesamt",
+        "Population totals by reference date; one row per region, year and census basis so "
+        "that figures on different census bases are never mixed silently",
+        (
+            _region(),
+            _year(),
+            ColumnSpec(
+                "census_basis",
+                str,
+                "Zensusbasis",
+                "pre2011, zensus2011 or zensus2022",
+                (pa.Check.isin(CENSUS_BASES),),
+            ),
+            ColumnSpec(
+                "reference_date", str, "Stichtag", "ISO date", _str(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+            ),
+            ColumnSpec("persons", "Int64", "Einwohner", "Inhabitants", _nonneg(), nullable=True),
+            ColumnSpec("male", "Int64", "männlich", "Male inhabitants", _nonneg(), nullable=True),
+            ColumnSpec(
+                "female", "Int64", "weiblich", "Female inhabitants", _nonneg(), nullable=True
+            ),
+            _flag(),
+        ),
+        key=("region", "year", "census_basis"),
+    )
+)
+
+POPULATION_BANDS = _register(
+    TableSpec(
+        "population_bands",
+        "Bevölkerung nach Altersgruppen",
+        "Population by age band and sex on 31.12. (as published, before splitting into years)",
+        (
+            _region(),
+            _year(),
+            _sex(),
+            *_age_band(),
+            ColumnSpec("persons", "float64", "Personen", "Inhabitants", _nonneg(), nullable=True),
+            _flag(),
+        ),
+        key=("region", "year", "sex", "age_from", "age_to"),
+        table_checks=(_band_order,),
+    )
+)
+
+MUNICIPALITY_REGISTER = _register(
+    TableSpec(
+        "municipality_register",
+        "Gemeindeverzeichnis",
+        "Municipalities as listed in the Gemeindeverzeichnis (GV-ISys) of a reference year",
+        (
+            ColumnSpec("ags", str, "AGS", "Amtlicher Gemeindeschlüssel", _str(AGS_PATTERN)),
+            _year(),
+            ColumnSpec("name", str, "Gemeinde", "Official name"),
+            ColumnSpec("kreis", str, "Kreis", "Kreis key (5 digits)", _str(KREIS_PATTERN)),
+            ColumnSpec("land", str, "Land", "Land key (2 digits)", _str(LAND_PATTERN)),
+            ColumnSpec(
+                "area_km2", "float64", "Fläche (km²)", "Area", (pa.Check.ge(0),), nullable=True
+            ),
+            ColumnSpec("postcode", str, "PLZ", "Postcode of the administration", nullable=True),
+            ColumnSpec(
+                "lon",
+                "float64",
+                "Längengrad",
+                "Centre, WGS84",
+                (pa.Check.in_range(5, 16),),
+                nullable=True,
+            ),
+            ColumnSpec(
+                "lat",
+                "float64",
+                "Breitengrad",
+                "Centre, WGS84",
+                (pa.Check.in_range(47, 56),),
+                nullable=True,
+            ),
+            ColumnSpec(
+                "urbanisation",
+                "Int64",
+                "Verstädterung",
+                "Degree of urbanisation: 1 dense, 2 intermediate, 3 thin",
+                (pa.Check.in_range(1, 3),),
+                nullable=True,
+            ),
+        ),
+        key=("ags", "year"),
+    )
+)
+
+INDICATORS = _register(
+    TableSpec(
+        "indicators",
+        "Indikatoren",
+        "Published indicators in long format (e.g. INKAR), decoded to name and unit",
+        (
+            ColumnSpec("region", str, "Region", "Key of the region", _str(REGION_PATTERN)),
+            _year(),
+            ColumnSpec("indicator", str, "Kennziffer", "Publisher's indicator code"),
+            ColumnSpec("name", str, "Indikator", "Name of the indicator"),
+            ColumnSpec("unit", str, "Einheit", "Unit", nullable=True),
+            ColumnSpec("value", "float64", "Wert", "Value", nullable=True),
+            _flag(),
+        ),
+        key=("region", "year", "indicator"),
     )
 )
 

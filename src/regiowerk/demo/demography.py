@@ -287,3 +287,22 @@ def _rates_table(
     return frame.sort_values(["region", "year", "kind", "sex", "age"], kind="stable").reset_index(
         drop=True
     )
+
+
+def population_totals(population: pd.DataFrame) -> pd.DataFrame:
+    """Totals per municipality and 31.12. of each year, in the layout of GV-ISys tables."""
+    by_sex = population.pivot_table(
+        index=["ags", "year"], columns="sex", values="persons", aggfunc="sum"
+    )
+    frame = pd.DataFrame(
+        {
+            "region": by_sex.index.get_level_values("ags"),
+            "year": by_sex.index.get_level_values("year"),
+            "census_basis": "zensus2022",
+            "reference_date": [f"{year}-12-31" for year in by_sex.index.get_level_values("year")],
+            "persons": (by_sex["m"] + by_sex["f"]).to_numpy(),
+            "male": by_sex["m"].to_numpy(),
+            "female": by_sex["f"].to_numpy(),
+        }
+    )
+    return frame.sort_values(["region", "year"], kind="stable").reset_index(drop=True)

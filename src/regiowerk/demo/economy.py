@@ -205,14 +205,15 @@ def build_economy(
     commuters = (
         pd.DataFrame(
             {
-                "origin_ags": ags[origin],
-                "dest_ags": ags[dest],
+                "origin": ags[origin],
+                "dest": ags[dest],
                 "year": base_year,
                 "persons": flows[origin, dest].astype(float),
                 "suppressed": False,
+                "remainder": False,
             }
         )
-        .sort_values(["origin_ags", "dest_ags", "year"], kind="stable")
+        .sort_values(["origin", "dest", "year"], kind="stable")
         .reset_index(drop=True)
     )
     return Economy(employment=employment, commuters=commuters)

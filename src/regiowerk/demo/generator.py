@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from regiowerk.demo.calibration import calibration_note, load_calibration
-from regiowerk.demo.demography import BASE_YEAR, FIRST_YEAR, build_demography
+from regiowerk.demo.demography import BASE_YEAR, FIRST_YEAR, build_demography, population_totals
 from regiowerk.demo.economy import build_economy
 from regiowerk.demo.facilities import build_facilities
 from regiowerk.demo.geography import build_territory
@@ -57,6 +57,11 @@ _TABLE_NOTES: dict[str, tuple[str, tuple[str, ...], bool]] = {
         "Startbestand 2019 aus der kalibrierten Altersstruktur, 2020–2023 exakt fortgeschrieben "
         "aus Geburten, Sterbefällen und Wanderungen (Alter = Jahr − Geburtsjahr).",
         ("age_structure", "fertility", "mortality", "migration"),
+        True,
+    ),
+    "population_totals": (
+        "Summen der Tabelle Bevölkerung je Gemeinde und Jahr (31.12.).",
+        ("age_structure",),
         True,
     ),
     "births": (
@@ -160,6 +165,7 @@ def generate_demo(seed: int = 2026, *, progress: Callable[[str], None] | None = 
     population = demography.population
     tables.update(
         population=population,
+        population_totals=population_totals(population),
         births=demography.births,
         deaths=demography.deaths,
         migration=demography.migration,

@@ -83,8 +83,8 @@ def build_housing(
             )
 
     return Housing(
-        households=pd.DataFrame(household_rows, columns=["ags", "year", "size", "households"]),
+        households=pd.DataFrame(household_rows, columns=["region", "year", "size", "households"]),
         dwellings=pd.DataFrame(
-            dwelling_rows, columns=["ags", "year", "rooms", "dwellings", "occupied"]
+            dwelling_rows, columns=["region", "year", "rooms", "dwellings", "occupied"]
         ),
     )

@@ -172,8 +172,8 @@ def _commuting(region: DemoRegion, now: pd.DataFrame) -> dict[str, Fact]:
     flows = region.tables["commuters"]
     places = region.tables["municipalities"].set_index("ags")
     working_age = now.loc[now["age"].between(15, 64), "persons"].sum()
-    resident_workers = flows.groupby("origin_ags")["persons"].sum()
-    internal = flows[flows["origin_ags"] == flows["dest_ags"]].set_index("origin_ags")["persons"]
+    resident_workers = flows.groupby("origin")["persons"].sum()
+    internal = flows[flows["origin"] == flows["dest"]].set_index("origin")["persons"]
     out_share = 1 - internal.reindex(resident_workers.index, fill_value=0.0) / resident_workers
     employment = region.tables["employment"]
     jobs = float(employment.loc[employment["year"] == region.base_year, "persons"].sum())
