@@ -23,7 +23,7 @@ from rich.table import Table
 from regiowerk import __version__
 from regiowerk.errors import RegiowerkError
 from regiowerk.schema import table_spec
-from regiowerk.workspace import Workspace
+from regiowerk.workspace import TableRecord, Workspace
 
 EXIT_PROBLEMS = 1
 EXIT_INPUT = 2
@@ -212,6 +212,96 @@ def _slug(name: str) -> str:
     return "-".join(words).lower() or "region"
 
 
+@app.command("import")
+@_friendly
+def import_command(
+    source: Annotated[str, typer.Argument(help="Quelle (siehe 'regiowerk sources') oder auto.")],
+    files: Annotated[list[Path], typer.Argument(help="Eine oder mehrere Dateien.")],
+    into: Annotated[Path, typer.Option("--into", help="Ziel-Arbeitsbereich (wird angelegt).")],
+    encoding: Annotated[
+        str | None, typer.Option(help="Zeichenkodierung, falls nicht UTF-8 (z. B. cp1252).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name eines neuen Arbeitsbereichs.")] = None,
+) -> None:
+    """Amtliche Dateien einlesen und in einen Arbeitsbereich übernehmen (alles oder nichts)."""
+    from regiowerk.importing import import_files, merge_into, open_or_create_collection
+
+    with err_console.status(f"Lese {len(files)} Datei(en) …"):
+        results = import_files(source, files, encoding=encoding)
+    for result in results:
+        for message in result.messages:
+            console.print(f"[cyan]Hinweis ({result.source}):[/] {message}", highlight=False)
+    workspace = open_or_create_collection(into, results, name=name)
+    with err_console.status("Prüfe und speichere …"):
+        records = merge_into(workspace, results)
+    _print_records(records)
+    console.print(f"Arbeitsbereich: [bold]{into.resolve()}[/]")
+
+
+@app.command("sources")
+@_friendly
+def sources_command() -> None:
+    """Die lesbaren Quellformate auflisten."""
+    from regiowerk.sources import all_formats
+
+    table = Table("Quelle", "Beschreibung")
+    for key, fmt in all_formats().items():
+        table.add_row(key, fmt.title)
+    console.print(table)
+
+
+def _print_records(records: dict[str, TableRecord]) -> None:
+    table = Table("Tabelle", "Inhalt", "Zeilen", "Quelle")
+    for name, record in records.items():
+        table.add_row(name, table_spec(name).title, _count(record.rows), record.provenance.source)
+    console.print(table)
+
+
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+@workspace_app.command("create")
+@_friendly
+def workspace_create(
+    directory: DirArg,
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--from", help="Arbeitsbereich mit bundesweiten Importen oder Ordner mit Dateien."
+        ),
+    ],
+    kreis: Annotated[list[str] | None, typer.Option("--kreis", help="Kreisschlüssel.")] = None,
+    ags: Annotated[list[str] | None, typer.Option("--ags", help="Gemeindeschlüssel.")] = None,
+    land: Annotated[list[str] | None, typer.Option("--land", help="Landesschlüssel.")] = None,
+    name: Annotated[str | None, typer.Option(help="Name der Region.")] = None,
+    base_year: Annotated[int | None, typer.Option(help="Basisjahr (Standard: jüngstes).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Kodierung der Dateien.")] = None,
+) -> None:
+    """Arbeitsbereich einer Region (auch länderübergreifend) aus Importen anlegen."""
+    from regiowerk.importing import create_region_workspace
+
+    keys = [*(land or []), *(kreis or []), *(ags or [])]
+    if not keys:
+        raise RegiowerkError("Mindestens eine Auswahl angeben: --kreis, --ags oder --land.")
+    with err_console.status("Lese und wähle aus …") as status:
+        workspace, unknown = create_region_workspace(
+            directory,
+            selection=keys,
+            source=source,
+            name=name,
+            base_year=base_year,
+            encoding=encoding,
+            progress=lambda step: status.update(step),
+        )
+    if unknown:
+        shown = ", ".join(p.name for p in unknown[:8])
+        more = f" und {len(unknown) - 8} weitere" if len(unknown) > 8 else ""
+        console.print(f"[yellow]Nicht erkannt und übergangen:[/] {shown}{more}", highlight=False)
+    _print_records(workspace.tables)
+    console.print(f"Arbeitsbereich: [bold]{directory.resolve()}[/]")
+
+
 @workspace_app.command("info")
 @_friendly
 def workspace_info(directory: DirArg) -> None:
@@ -226,7 +316,7 @@ def workspace_info(directory: DirArg) -> None:
         table.add_row(
             name,
             table_spec(name).title,
-            f"{record.rows:,}".replace(",", "."),
+            _count(record.rows),
             record.provenance.source,
             record.provenance.gebietsstand or "—",
             record.saved,

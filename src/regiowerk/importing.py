@@ -1,0 +1,211 @@
+"""From source files to a workspace: import into a collection, or build a region from a folder.
+
+* :func:`import_files` reads files of one format (or detects the format per file).
+* :func:`merge_into` adds an :class:`~regiowerk.sources.base.ImportResult` to a workspace:
+  rows with the same key are replaced, other rows kept, provenance merged; all tables of the
+  import are saved together or not at all, after the new rows passed validation on their own
+  (so errors still name the file's lines).
+* :func:`create_region_workspace` builds the workspace of a region (any selection of Länder,
+  Kreise and municipalities, across Land borders) from a folder: either a workspace holding
+  Germany-wide imports, or a folder of downloaded files whose formats are detected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from regiowerk.errors import RegiowerkError
+from regiowerk.provenance import Provenance
+from regiowerk.schema import table_spec, validate
+from regiowerk.selection import Selection, select_tables
+from regiowerk.sources import all_formats
+from regiowerk.sources.base import ImportResult, SourceError, merge_provenance, source_format
+from regiowerk.workspace import MANIFEST, TableRecord, Workspace
+
+Progress = Callable[[str], None]
+
+COLLECTION_NAME = "Deutschland (Importe)"
+ALL_LAENDER = tuple(f"{n:02d}" for n in range(1, 17))
+
+
+def detect_format(path: Path) -> str:
+    """Key of the format that recognises ``path``; a clear error when none or several do."""
+    hits = [key for key, fmt in all_formats().items() if fmt.detect(path)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise SourceError(
+            "Format nicht erkannt. Die Quelle ausdrücklich angeben: regiowerk import QUELLE … "
+            f"(bekannt: {', '.join(all_formats())}).",
+            file=path,
+        )
+    raise SourceError(
+        f"Mehrere Formate passen ({', '.join(hits)}); die Quelle ausdrücklich angeben.",
+        file=path,
+    )
+
+
+def import_files(
+    source: str, paths: Sequence[Path], *, encoding: str | None = None
+) -> list[ImportResult]:
+    """Read ``paths`` with format ``source`` (``"auto"``: detected per file)."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise SourceError("Datei nicht gefunden.", file=missing[0])
+    if source != "auto":
+        all_formats()
+        return [source_format(source).read(list(paths), encoding=encoding)]
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        groups.setdefault(detect_format(path), []).append(path)
+    return [source_format(key).read(files, encoding=encoding) for key, files in groups.items()]
+
+
+def _combine(old: pd.DataFrame, new: pd.DataFrame, name: str) -> pd.DataFrame:
+    key = list(table_spec(name).key)
+    both = pd.concat([old, new], ignore_index=True)
+    both = both.drop_duplicates(subset=key, keep="last")
+    both = both.sort_values(key, kind="stable").reset_index(drop=True)
+    if isinstance(old, gpd.GeoDataFrame):
+        return gpd.GeoDataFrame(both, geometry="geometry", crs=old.crs)
+    return both
+
+
+def merge_into(workspace: Workspace, results: Iterable[ImportResult]) -> dict[str, TableRecord]:
+    """Add the tables of ``results`` to ``workspace`` in one atomic save (see module docstring)."""
+    merged: dict[str, tuple[pd.DataFrame, Provenance]] = {}
+    for result in results:
+        for name, frame in result.tables.items():
+            prov = result.provenance[name]
+            new = validate(name, frame, source=", ".join(prov.source_files) or result.source)
+            if name in merged:
+                old, old_prov = merged[name]
+            elif workspace.has(name):
+                old, old_prov = workspace.load(name), workspace.provenance(name)
+            else:
+                merged[name] = (new, prov)
+                continue
+            merged[name] = (_combine(old, new, name), merge_provenance(old_prov, prov))
+    if not merged:
+        raise SourceError("Die Dateien enthielten keine Tabellen.")
+    return workspace.save_many(merged)
+
+
+def _max_year(results: Iterable[ImportResult]) -> int:
+    years = [
+        int(frame["year"].max())
+        for result in results
+        for frame in result.tables.values()
+        if "year" in frame.columns and len(frame)
+    ]
+    if not years:
+        raise RegiowerkError("Kein Bezugsjahr in den Daten; --base-year angeben.")
+    return max(years)
+
+
+def open_or_create_collection(
+    path: Path, results: Sequence[ImportResult], *, name: str | None = None
+) -> Workspace:
+    """The workspace in ``path``; a new Germany-wide collection when there is none."""
+    if (path / MANIFEST).exists():
+        return Workspace.open(path)
+    return Workspace.create(
+        path, name=name or COLLECTION_NAME, selection=ALL_LAENDER, base_year=_max_year(results)
+    )
+
+
+def read_folder(
+    folder: Path, *, encoding: str | None = None, progress: Progress | None = None
+) -> tuple[list[ImportResult], list[Path]]:
+    """Import every recognised file below ``folder``; also return the files nobody recognised.
+
+    Files of one format are read together (several Länder, several years).
+    """
+    groups: dict[str, list[Path]] = {}
+    unknown: list[Path] = []
+    formats = all_formats()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        hits = [key for key, fmt in formats.items() if fmt.detect(path)]
+        if len(hits) == 1:
+            groups.setdefault(hits[0], []).append(path)
+        else:
+            unknown.append(path)
+    results = []
+    for key, files in groups.items():
+        if progress:
+            progress(f"{formats[key].title} ({len(files)} Dateien)")
+        results.append(formats[key].read(files, encoding=encoding))
+    return results, unknown
+
+
+def _tables_of(
+    results: Iterable[ImportResult],
+) -> tuple[dict[str, pd.DataFrame], dict[str, Provenance]]:
+    tables: dict[str, pd.DataFrame] = {}
+    provenance: dict[str, Provenance] = {}
+    for result in results:
+        for name, frame in result.tables.items():
+            prov = result.provenance[name]
+            if name in tables:
+                tables[name] = _combine(tables[name], frame, name)
+                provenance[name] = merge_provenance(provenance[name], prov)
+            else:
+                tables[name], provenance[name] = frame, prov
+    return tables, provenance
+
+
+def create_region_workspace(
+    path: Path,
+    *,
+    selection: Sequence[str],
+    source: Path,
+    name: str | None = None,
+    base_year: int | None = None,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[Workspace, list[Path]]:
+    """Build the workspace of a region from ``source`` (a workspace or a folder of files).
+
+    Returns the workspace and the files in ``source`` that no format recognised (to report).
+    Nothing is written unless every table was read, selected and validated.
+    """
+    chosen = Selection(selection)
+    unknown: list[Path] = []
+    if (source / MANIFEST).exists():
+        collection = Workspace.open(source)
+        tables = {n: collection.load(n) for n in collection.tables}
+        provenance = {n: collection.provenance(n) for n in collection.tables}
+    elif source.is_dir():
+        results, unknown = read_folder(source, encoding=encoding, progress=progress)
+        if not results:
+            raise SourceError(f"In {source} wurde keine bekannte Quelldatei gefunden.")
+        tables, provenance = _tables_of(results)
+    else:
+        raise SourceError(f"{source} ist weder ein Arbeitsbereich noch ein Ordner.")
+    if progress:
+        progress("Region auswählen")
+    selected = {
+        n: validate(n, f, source=str(source))
+        for n, f in select_tables(tables, chosen).items()
+        if len(f)
+    }
+    if not selected:
+        raise RegiowerkError("Die Auswahl enthält in keiner Tabelle Daten.")
+    years = [int(f["year"].max()) for f in selected.values() if "year" in f.columns]
+    if base_year is None and not years:
+        raise RegiowerkError("Kein Bezugsjahr in den Daten; --base-year angeben.")
+    year = base_year or max(years)
+    workspace = Workspace.create(
+        path,
+        name=name or f"Region {' + '.join(chosen.keys)}",
+        selection=chosen.keys,
+        base_year=year,
+    )
+    if progress:
+        progress("Speichern")
+    workspace.save_many({n: (f, provenance[n]) for n, f in selected.items()})
+    return workspace, unknown
