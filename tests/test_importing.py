@@ -11,6 +11,7 @@ import pytest
 from regiowerk.demo import DemoRegion, generate_demo
 from regiowerk.errors import RegiowerkError, SchemaViolation
 from regiowerk.importing import (
+    ConflictWarning,
     create_region_workspace,
     import_files,
     merge_into,
@@ -93,11 +94,12 @@ def _result(table: str, frame: pd.DataFrame, prov: Provenance = PROV) -> ImportR
 
 
 def test_merge_keeps_old_rows_and_replaces_same_keys(tmp_path: Path) -> None:
-    ws = open_or_create_collection(
-        tmp_path / "de", [_result("population_totals", _totals(2020, 1))]
-    )
+    first = [_result("population_totals", _totals(2020, 1))]
+    ws = open_or_create_collection(tmp_path / "de", first)
+    merge_into(ws, first)
     assert ws.selection == tuple(f"{n:02d}" for n in range(1, 17))
-    merge_into(ws, [_result("population_totals", _totals(2020, 100))])
+    with pytest.warns(ConflictWarning, match="2 Schlüssel"):
+        merge_into(ws, [_result("population_totals", _totals(2020, 100))])
     merge_into(ws, [_result("population_totals", _totals(2021, 200))])
     table = Workspace.open(ws.path).load("population_totals")
     assert table.groupby("year")["persons"].sum().to_dict() == {2020: 201, 2021: 401}

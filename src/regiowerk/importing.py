@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -65,9 +66,25 @@ def import_files(
     return [source_format(key).read(files, encoding=encoding) for key, files in groups.items()]
 
 
+class ConflictWarning(UserWarning):
+    """Rows with the same key but different values met while merging; the newer rows win."""
+
+
 def _combine(old: pd.DataFrame, new: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Union by key; new rows replace old ones. Replaced rows that differ raise a warning."""
     key = list(table_spec(name).key)
+    values = [c for c in old.columns if c not in key and c != "geometry"]
     both = pd.concat([old, new], ignore_index=True)
+    repeated = both[both.duplicated(subset=key, keep=False)]
+    if len(repeated) and values:
+        differing = repeated.drop_duplicates(subset=key + values).duplicated(subset=key).sum()
+        if differing:
+            warnings.warn(
+                f"Tabelle {name!r}: {differing} Schlüssel kommen mit abweichenden Werten "
+                f"mehrfach vor; die zuletzt gelesenen Werte gelten.",
+                ConflictWarning,
+                stacklevel=3,
+            )
     both = both.drop_duplicates(subset=key, keep="last")
     both = both.sort_values(key, kind="stable").reset_index(drop=True)
     if isinstance(old, gpd.GeoDataFrame):
