@@ -10,6 +10,7 @@ a schema violation names the line a user can open in an editor or Excel.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -187,8 +188,94 @@ def parse_german_numbers(
     numbers = pd.to_numeric(cleaned.where(is_number).str.replace(",", ".", regex=False))
     numbers = numbers.astype("float64")
     for mark, value in placeholders.items():
-        numbers = numbers.mask(flags == mark, value)
+        numbers = numbers.mask((flags == mark).fillna(False).astype(bool), value)
     return numbers, flags.astype(object).where(flags.notna(), None)
+
+
+def read_semicolon_text(text: str, *, file: Path) -> tuple[list[str], pd.DataFrame]:
+    """Split the text of a ``;``-separated file into its header and a frame of strings.
+
+    The frame's index is the 1-based line number; blank lines are dropped. Quoting follows CSV
+    (the 2009 file quotes a name containing quotes, doubling them). A line with fewer fields
+    than the header (a truncated file, or another separator) or with more fields raises a
+    :class:`SourceError` naming it.
+    """
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=";",
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found:
+            expected, line, seen = found.groups()
+            raise SourceError(
+                f"{seen} Felder statt {expected} wie in der Kopfzeile (Trennzeichen ';' in "
+                f"einem Wert ohne Anführungszeichen?).",
+                file=file,
+                row=int(line),
+            ) from None
+        raise SourceError(f"keine gültige CSV-Datei ({exc}).", file=file) from None
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    if len(lines) != len(frame):
+        raise SourceError(
+            "Zeilenumbrüche innerhalb von Feldern werden nicht unterstützt.", file=file
+        )
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    as_series = pd.Series(lines, index=frame.index, dtype="str")
+    del lines
+    counts = _field_counts(as_series, quoted='"' in text)
+    blank = as_series.str.strip() == ""
+    short = (counts < frame.shape[1]) & ~blank
+    if short.any():
+        line = first_row(short)
+        raise SourceError(
+            f"nur {counts[line]} von {frame.shape[1]} Feldern (Datei abgeschnitten oder "
+            f"anderes Trennzeichen als ';'?).",
+            file=file,
+            row=line,
+        )
+    header = [str(v) for v in frame.iloc[0]]
+    return header, frame.iloc[1:][~blank.iloc[1:]]
+
+
+def first_row(mask: pd.Series) -> int:
+    """Line number (index label) of the first true entry of ``mask``."""
+    return int(mask.index[mask.to_numpy(dtype=bool)][0])
+
+
+def _field_counts(lines: pd.Series, *, quoted: bool) -> pd.Series:
+    """Number of ``;``-separated fields per line; separators inside quotes are not counted."""
+    if quoted:
+        lines = lines.str.replace(r'"[^"]*"', "", regex=True)
+    return lines.str.count(";") + 1
+
+
+def parse_counts(values: pd.Series, *, file: Path, column: str) -> tuple[pd.Series, pd.Series]:
+    """Parse counts (``91 113``; GENESIS placeholders) into ``Int64`` and the flags.
+
+    Negative or fractional counts raise a :class:`SourceError` naming row and column.
+    """
+    numbers, flags = parse_german_numbers(
+        values, file=file, column=column, placeholders=GENESIS_PLACEHOLDERS
+    )
+    bad = (numbers < 0) | (numbers.notna() & (numbers != numbers.round()))
+    if bad.any():
+        line = first_row(bad)
+        what = "negativ" if numbers[line] < 0 else "keine ganze Zahl"
+        raise SourceError(
+            f"{values[line].strip()!r} ist als Anzahl ungültig ({what}).",
+            file=file,
+            row=line,
+            column=column,
+        )
+    return numbers.astype("Int64"), flags
 
 
 def merge_provenance(old: Provenance, new: Provenance) -> Provenance:
