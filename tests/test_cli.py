@@ -112,3 +112,22 @@ def test_demo_refuses_to_overwrite_a_real_workspace(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--out", str(real.path), "--no-report"])
     assert result.exit_code == EXIT_INPUT
     assert "nicht synthetischen" in result.output
+
+
+def test_fetch_errors_before_any_network_access(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in (
+        "REGIONALSTATISTIK_TOKEN",
+        "REGIONALSTATISTIK_USER",
+        "REGIONALSTATISTIK_PASSWORD",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    result = runner.invoke(
+        app, ["fetch", "genesis", "12411-02-03-4", "--cache", str(tmp_path / "cache")]
+    )
+    assert result.exit_code == EXIT_INPUT
+    assert "REGIONALSTATISTIK_TOKEN" in result.output
+    result = runner.invoke(app, ["fetch", "osm", "Atlantis", "--cache", str(tmp_path / "cache")])
+    assert result.exit_code == EXIT_INPUT
+    assert "Land 'Atlantis' unbekannt" in result.output

@@ -19,7 +19,13 @@ from regiowerk.importing import (
 )
 from regiowerk.provenance import Provenance
 from regiowerk.selection import Selection, SelectionError, select_tables
-from regiowerk.sources.base import FORMATS, ImportResult, SourceError, SourceFormat
+from regiowerk.sources.base import (
+    FORMATS,
+    ImportResult,
+    SourceError,
+    SourceFormat,
+    parse_counts,
+)
 from regiowerk.workspace import Workspace
 
 PROV = Provenance(source="Test", licence="dl-de/by-2-0", attribution="© Test")
@@ -152,10 +158,10 @@ def test_region_workspace_from_a_collection(tmp_path: Path, demo: DemoRegion) ->
         tmp_path / "all", name="Alle", selection=demo.selection, base_year=demo.base_year
     )
     collection.save_many({n: (f, demo.provenance[n]) for n, f in demo.tables.items()})
-    ws, unknown = create_region_workspace(
+    ws, found = create_region_workspace(
         tmp_path / "region", selection=["03991", "15991001"], source=collection.path
     )
-    assert unknown == []
+    assert found.unknown == []
     assert ws.selection == ("03991", "15991001")
     municipalities = ws.load("municipalities")
     assert set(municipalities["kreis"]) == {"03991", "15991"}
@@ -181,7 +187,9 @@ def popcsv_format() -> Iterator[None]:
                     "year": 2021,
                     "census_basis": "zensus2011",
                     "reference_date": "2021-12-31",
-                    "persons": frame["persons"].astype("Int64"),
+                    "persons": parse_counts(
+                        frame["persons"].astype(str), file=path, column="persons"
+                    )[0],
                     "male": pd.array([None] * len(frame), dtype="Int64"),
                     "female": pd.array([None] * len(frame), dtype="Int64"),
                 }
@@ -201,10 +209,12 @@ def test_region_workspace_from_a_folder_of_files(tmp_path: Path) -> None:
     (folder / "sh" / "a.popcsv").write_text("ags;persons\n01051044;21000\n01001000;90000\n")
     (folder / "st.popcsv").write_text("ags;persons\n15085040;30000\n")
     (folder / "readme.txt").write_text("nothing to import")
-    ws, unknown = create_region_workspace(
+    (folder / "broken.popcsv").write_text("ags;persons\n01051001;viele\n")
+    ws, found = create_region_workspace(
         tmp_path / "region", selection=["01051", "15085"], source=folder, name="Westküste + Harz"
     )
-    assert [p.name for p in unknown] == ["readme.txt"]
+    assert [p.name for p in found.unknown] == ["readme.txt"]
+    assert [p.name for p, _ in found.failed] == ["broken.popcsv"]
     totals = ws.load("population_totals")
     assert sorted(totals["region"]) == ["01051044", "15085040"]
     assert ws.base_year == 2021

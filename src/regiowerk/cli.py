@@ -285,7 +285,7 @@ def workspace_create(
     if not keys:
         raise RegiowerkError("Mindestens eine Auswahl angeben: --kreis, --ags oder --land.")
     with err_console.status("Lese und wähle aus …") as status:
-        workspace, unknown = create_region_workspace(
+        workspace, found = create_region_workspace(
             directory,
             selection=keys,
             source=source,
@@ -294,12 +294,125 @@ def workspace_create(
             encoding=encoding,
             progress=lambda step: status.update(step),
         )
-    if unknown:
-        shown = ", ".join(p.name for p in unknown[:8])
-        more = f" und {len(unknown) - 8} weitere" if len(unknown) > 8 else ""
+    if found.unknown:
+        shown = ", ".join(p.name for p in found.unknown[:8])
+        more = f" und {len(found.unknown) - 8} weitere" if len(found.unknown) > 8 else ""
         console.print(f"[yellow]Nicht erkannt und übergangen:[/] {shown}{more}", highlight=False)
+    for path, reason in found.failed:
+        err_console.print(f"[yellow]Nicht lesbar, übergangen:[/] {path}: {reason}", highlight=False)
+    for result in found.results:
+        for message in result.messages:
+            console.print(f"[cyan]Hinweis ({result.source}):[/] {message}", highlight=False)
     _print_records(workspace.tables)
     console.print(f"Arbeitsbereich: [bold]{directory.resolve()}[/]")
+
+
+fetch_app = typer.Typer(
+    help="Amtliche Dateien herunterladen (mit Zwischenspeicher und Prüfsummen).",
+    no_args_is_help=True,
+)
+app.add_typer(fetch_app, name="fetch")
+CacheOption = Annotated[
+    Path | None, typer.Option("--cache", help="Zwischenspeicher (Standard ~/.cache/regiowerk).")
+]
+
+
+@contextmanager
+def _downloader(cache: Path | None) -> Iterator[Any]:
+    """A :class:`~regiowerk.sources.download.Downloader` with a byte progress bar."""
+    from rich.progress import DownloadColumn, TransferSpeedColumn
+
+    from regiowerk.sources.download import Downloader
+
+    with Progress(
+        TextColumn("[bold]Download"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err_console,
+    ) as bar:
+        task = bar.add_task("download", total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        loader = Downloader(cache, progress=advance)
+        yield loader
+    for message in loader.messages:
+        console.print(f"[cyan]Hinweis:[/] {message}", highlight=False)
+
+
+def _fetched(path: Path) -> None:
+    console.print(f"Datei: [bold]{path}[/]")
+
+
+@fetch_app.command("genesis")
+@_friendly
+def fetch_genesis(
+    table: Annotated[str, typer.Argument(help="Tabellencode, z. B. 12411-02-03-4.")],
+    database: Annotated[
+        str, typer.Option(help="genesis, regionalstatistik oder zensus.")
+    ] = "regionalstatistik",
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Weitere Abfrageparameter NAME=WERT.")
+    ] = None,
+    cache: CacheOption = None,
+    refresh: Annotated[bool, typer.Option(help="Zwischenspeicher nicht verwenden.")] = False,
+) -> None:
+    """Tabelle als Flat-CSV über die GENESIS-REST-Schnittstelle laden (Zugangsdaten aus der
+    Umgebung, z. B. REGIONALSTATISTIK_TOKEN)."""
+    from regiowerk.sources.download import genesis_table
+
+    pairs = dict(item.split("=", 1) for item in (param or []) if "=" in item)
+    if len(pairs) != len(param or []):
+        raise RegiowerkError("--param erwartet NAME=WERT.")
+    with _downloader(cache) as loader:
+        path = genesis_table(
+            table, database=database, parameters=pairs, downloader=loader, refresh=refresh
+        )
+    _fetched(path)
+
+
+@fetch_app.command("zensus-grid")
+@_friendly
+def fetch_zensus_grid(
+    dataset: Annotated[str, typer.Argument(help="Datensatz.")] = "Zensus2022_Bevoelkerungszahl",
+    cache: CacheOption = None,
+) -> None:
+    """Zensus-2022-Gitterdaten (ZIP mit CSV je 100 m / 1 km / 10 km) laden."""
+    from regiowerk.sources.download import zensus_grid
+
+    with _downloader(cache) as loader:
+        path = zensus_grid(dataset, downloader=loader)
+    _fetched(path)
+
+
+@fetch_app.command("vg250")
+@_friendly
+def fetch_vg250(
+    year: Annotated[str, typer.Option(help="Jahr oder 'aktuell'.")] = "aktuell",
+    cache: CacheOption = None,
+) -> None:
+    """BKG-Verwaltungsgebiete VG250 (GeoPackage in EPSG:25832, ZIP) laden."""
+    from regiowerk.sources.download import vg250
+
+    with _downloader(cache) as loader:
+        path = vg250(year, downloader=loader)
+    _fetched(path)
+
+
+@fetch_app.command("osm")
+@_friendly
+def fetch_osm(
+    land: Annotated[str, typer.Argument(help="Land: Schlüssel (09) oder Name (Bayern).")],
+    cache: CacheOption = None,
+) -> None:
+    """OpenStreetMap-Auszug eines Landes von Geofabrik laden (MD5 geprüft)."""
+    from regiowerk.sources.download import geofabrik_land
+
+    with _downloader(cache) as loader:
+        path = geofabrik_land(land, downloader=loader)
+    _fetched(path)
 
 
 @workspace_app.command("info")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,7 +25,13 @@ from regiowerk.provenance import Provenance
 from regiowerk.schema import table_spec, validate
 from regiowerk.selection import Selection, select_tables
 from regiowerk.sources import all_formats
-from regiowerk.sources.base import ImportResult, SourceError, merge_provenance, source_format
+from regiowerk.sources.base import (
+    ImportResult,
+    SourceError,
+    has_census_column,
+    merge_provenance,
+    source_format,
+)
 from regiowerk.workspace import MANIFEST, TableRecord, Workspace
 
 Progress = Callable[[str], None]
@@ -106,7 +113,10 @@ def merge_into(workspace: Workspace, results: Iterable[ImportResult]) -> dict[st
             else:
                 merged[name] = (new, prov)
                 continue
-            merged[name] = (_combine(old, new, name), merge_provenance(old_prov, prov))
+            merged[name] = (
+                _combine(old, new, name),
+                merge_provenance(old_prov, prov, per_row=has_census_column(name)),
+            )
     if not merged:
         raise SourceError("Die Dateien enthielten keine Tabellen.")
     return workspace.save_many(merged)
@@ -135,28 +145,47 @@ def open_or_create_collection(
     )
 
 
+@dataclass
+class FolderImport:
+    """What :func:`read_folder` found: results, unrecognised files, files that failed."""
+
+    results: list[ImportResult] = field(default_factory=list)
+    unknown: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+
 def read_folder(
     folder: Path, *, encoding: str | None = None, progress: Progress | None = None
-) -> tuple[list[ImportResult], list[Path]]:
-    """Import every recognised file below ``folder``; also return the files nobody recognised.
+) -> FolderImport:
+    """Import every recognised file below ``folder``.
 
-    Files of one format are read together (several Länder, several years).
+    Files of one format are read together (several Länder, several years). When that fails,
+    the files are read one by one so that a single unreadable file is reported with its reason
+    in ``failed`` instead of stopping the others.
     """
+    found = FolderImport()
     groups: dict[str, list[Path]] = {}
-    unknown: list[Path] = []
     formats = all_formats()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         hits = [key for key, fmt in formats.items() if fmt.detect(path)]
         if len(hits) == 1:
             groups.setdefault(hits[0], []).append(path)
         else:
-            unknown.append(path)
-    results = []
+            found.unknown.append(path)
     for key, files in groups.items():
         if progress:
             progress(f"{formats[key].title} ({len(files)} Dateien)")
-        results.append(formats[key].read(files, encoding=encoding))
-    return results, unknown
+        try:
+            found.results.append(formats[key].read(files, encoding=encoding))
+            continue
+        except RegiowerkError:
+            pass
+        for file in files:
+            try:
+                found.results.append(formats[key].read([file], encoding=encoding))
+            except RegiowerkError as exc:
+                found.failed.append((file, str(exc)))
+    return found
 
 
 def _tables_of(
@@ -169,7 +198,9 @@ def _tables_of(
             prov = result.provenance[name]
             if name in tables:
                 tables[name] = _combine(tables[name], frame, name)
-                provenance[name] = merge_provenance(provenance[name], prov)
+                provenance[name] = merge_provenance(
+                    provenance[name], prov, per_row=has_census_column(name)
+                )
             else:
                 tables[name], provenance[name] = frame, prov
     return tables, provenance
@@ -184,23 +215,24 @@ def create_region_workspace(
     base_year: int | None = None,
     encoding: str | None = None,
     progress: Progress | None = None,
-) -> tuple[Workspace, list[Path]]:
+) -> tuple[Workspace, FolderImport]:
     """Build the workspace of a region from ``source`` (a workspace or a folder of files).
 
-    Returns the workspace and the files in ``source`` that no format recognised (to report).
+    Returns the workspace and what the folder read found (unrecognised and failed files, to
+    report; empty when ``source`` is a workspace).
     Nothing is written unless every table was read, selected and validated.
     """
     chosen = Selection(selection)
-    unknown: list[Path] = []
+    found = FolderImport()
     if (source / MANIFEST).exists():
         collection = Workspace.open(source)
         tables = {n: collection.load(n) for n in collection.tables}
         provenance = {n: collection.provenance(n) for n in collection.tables}
     elif source.is_dir():
-        results, unknown = read_folder(source, encoding=encoding, progress=progress)
-        if not results:
-            raise SourceError(f"In {source} wurde keine bekannte Quelldatei gefunden.")
-        tables, provenance = _tables_of(results)
+        found = read_folder(source, encoding=encoding, progress=progress)
+        if not found.results:
+            raise SourceError(f"In {source} wurde keine lesbare Quelldatei gefunden.")
+        tables, provenance = _tables_of(found.results)
     else:
         raise SourceError(f"{source} ist weder ein Arbeitsbereich noch ein Ordner.")
     if progress:
@@ -225,4 +257,4 @@ def create_region_workspace(
     if progress:
         progress("Speichern")
     workspace.save_many({n: (f, provenance[n]) for n, f in selected.items()})
-    return workspace, unknown
+    return workspace, found

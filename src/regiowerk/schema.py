@@ -204,6 +204,16 @@ def _flag() -> ColumnSpec:
     )
 
 
+def _census_basis() -> ColumnSpec:
+    return ColumnSpec(
+        "census_basis",
+        str,
+        "Zensusbasis",
+        "pre2011, zensus2011 or zensus2022: the census the stock figure is based on",
+        (pa.Check.isin(CENSUS_BASES),),
+    )
+
+
 def _region() -> ColumnSpec:
     return ColumnSpec(
         "region", str, "Region", "Land (2), Kreis (5) or AGS (8) key", _str(REGION_PATTERN)
@@ -382,6 +392,7 @@ HOUSEHOLDS = _register(
         (
             _region(),
             _year(),
+            _census_basis(),
             ColumnSpec(
                 "size",
                 "int64",
@@ -406,6 +417,7 @@ DWELLINGS = _register(
         (
             _region(),
             _year(),
+            _census_basis(),
             ColumnSpec(
                 "rooms",
                 "int64",
@@ -591,13 +603,7 @@ POPULATION_TOTALS = _register(
         (
             _region(),
             _year(),
-            ColumnSpec(
-                "census_basis",
-                str,
-                "Zensusbasis",
-                "pre2011, zensus2011 or zensus2022",
-                (pa.Check.isin(CENSUS_BASES),),
-            ),
+            _census_basis(),
             ColumnSpec(
                 "reference_date", str, "Stichtag", "ISO date", _str(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
             ),
@@ -620,6 +626,7 @@ POPULATION_BANDS = _register(
         (
             _region(),
             _year(),
+            _census_basis(),
             _sex(),
             *_age_band(),
             ColumnSpec("persons", "float64", "Personen", "Inhabitants", _nonneg(), nullable=True),
@@ -678,17 +685,41 @@ INDICATORS = _register(
     TableSpec(
         "indicators",
         "Indikatoren",
-        "Published indicators in long format (e.g. INKAR), decoded to name and unit",
+        "Published indicators in long format (e.g. INKAR), decoded to name and unit. Regions "
+        "of many types (Kreise, Gemeinden, Arbeitsmarktregionen, Raumordnungsregionen, …) have "
+        "overlapping codes, so the type is part of the key.",
         (
-            ColumnSpec("region", str, "Region", "Key of the region", _str(REGION_PATTERN)),
+            ColumnSpec(
+                "region_type",
+                str,
+                "Raumbezug",
+                "Type of region as published, e.g. Kreise, Gemeinden, Arbeitsmarktregionen",
+                _str(r"\S"),
+            ),
+            ColumnSpec(
+                "region",
+                str,
+                "Region",
+                "Publisher's code of the region within its type (any non-empty code)",
+                _str(r"\S"),
+            ),
             _year(),
+            ColumnSpec(
+                "period",
+                str,
+                "Zeitbezug",
+                "Published period where it spans several years (e.g. 2016/2017/2018; year is "
+                "its last year), empty for a single year",
+                nullable=True,
+                required=False,
+            ),
             ColumnSpec("indicator", str, "Kennziffer", "Publisher's indicator code"),
             ColumnSpec("name", str, "Indikator", "Name of the indicator"),
             ColumnSpec("unit", str, "Einheit", "Unit", nullable=True),
             ColumnSpec("value", "float64", "Wert", "Value", nullable=True),
             _flag(),
         ),
-        key=("region", "year", "indicator"),
+        key=("region_type", "region", "year", "indicator"),
     )
 )
 

@@ -83,8 +83,10 @@ def build_housing(
             )
 
     return Housing(
-        households=pd.DataFrame(household_rows, columns=["region", "year", "size", "households"]),
+        households=pd.DataFrame(
+            household_rows, columns=["region", "year", "size", "households"]
+        ).assign(census_basis="zensus2022"),
         dwellings=pd.DataFrame(
             dwelling_rows, columns=["region", "year", "rooms", "dwellings", "occupied"]
-        ),
+        ).assign(census_basis="zensus2022"),
     )

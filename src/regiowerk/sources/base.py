@@ -21,6 +21,7 @@ import pandas as pd
 
 from regiowerk.errors import RegiowerkError
 from regiowerk.provenance import Provenance
+from regiowerk.schema import table_spec
 
 GENESIS_PLACEHOLDERS: dict[str, float] = {
     "-": 0.0,  # "nichts vorhanden" (genau null): zero, and flagged as such
@@ -32,6 +33,11 @@ GENESIS_PLACEHOLDERS: dict[str, float] = {
 """GENESIS "Zeichenerklärung": the placeholder and the number it stands for. ``-`` means exactly
 zero; every other placeholder is a missing value. Either way the placeholder is kept in the
 table's ``flag`` column, so nothing becomes a silent zero."""
+
+
+def has_census_column(table: str) -> bool:
+    """True when ``table`` records the census basis per row (column ``census_basis``)."""
+    return "census_basis" in table_spec(table).column_names
 
 
 class SourceError(RegiowerkError):
@@ -70,7 +76,9 @@ class ImportResult:
         """Add a table; a second frame for the same table is appended (several files)."""
         if table in self.tables:
             self.tables[table] = pd.concat([self.tables[table], frame], ignore_index=True)
-            self.provenance[table] = merge_provenance(self.provenance[table], provenance)
+            self.provenance[table] = merge_provenance(
+                self.provenance[table], provenance, per_row=has_census_column(table)
+            )
         else:
             self.tables[table] = frame
             self.provenance[table] = provenance
@@ -278,13 +286,14 @@ def parse_counts(values: pd.Series, *, file: Path, column: str) -> tuple[pd.Seri
     return numbers.astype("Int64"), flags
 
 
-def merge_provenance(old: Provenance, new: Provenance) -> Provenance:
+def merge_provenance(old: Provenance, new: Provenance, *, per_row: bool = False) -> Provenance:
     """Provenance of a table holding rows of both: files and hashes united, latest retrieval.
 
-    Differing census bases cannot be merged (raises :class:`SourceError`); differing
-    Gebietsstände are recorded as ``None`` with a note (see the table's year column).
+    Differing census bases raise a :class:`SourceError`, unless the table records the basis
+    in every row (``per_row``, a ``census_basis`` column); then the merged provenance names no
+    single basis. Differing Gebietsstände are recorded as ``None`` (see the year column).
     """
-    if old.census_basis != new.census_basis:
+    if old.census_basis != new.census_basis and not per_row:
         raise SourceError(
             f"Zensusbasis passt nicht zusammen: vorhandene Daten {old.census_basis or '–'}, "
             f"neue Daten {new.census_basis or '–'}. Bevölkerungszahlen verschiedener "
@@ -305,7 +314,7 @@ def merge_provenance(old: Provenance, new: Provenance) -> Provenance:
         else f"{old.attribution}; {new.attribution}",
         retrieved=max(old.retrieved, new.retrieved),
         gebietsstand=gebietsstand,
-        census_basis=old.census_basis,
+        census_basis=old.census_basis if old.census_basis == new.census_basis else None,
         synthetic=old.synthetic or new.synthetic,
         url=old.url or new.url,
         notes=notes,

@@ -427,14 +427,20 @@ def read(paths: Sequence[Path], *, encoding: str | None = None) -> ImportResult:
 
 
 def detect(path: Path) -> bool:
-    """A flat table (header starts with ``statistics_code;``) or a grid file (``GITTER_ID_``).
-    Never raises."""
+    """A grid file (``GITTER_ID_``) or a flat table whose statistics code is mapped here
+    (:data:`FLAT_TABLES`); other flat tables belong to the GENESIS reader. Never raises."""
     try:
         with Path(path).open("rb") as handle:
-            head = handle.read(64).removeprefix(b"\xef\xbb\xbf")
+            head = handle.read(4096).removeprefix(b"\xef\xbb\xbf")
     except OSError:
         return False
-    return head.startswith((b"statistics_code;", b"GITTER_ID_"))
+    if head.startswith(b"GITTER_ID_"):
+        return True
+    if not head.startswith(b"statistics_code;"):
+        return False
+    lines = head.split(b"\n")
+    code = lines[1].split(b";", 1)[0].decode("utf-8", "replace") if len(lines) > 1 else ""
+    return code in FLAT_TABLES
 
 
 FORMAT = register_format(SourceFormat(key=KEY, title=TITLE, detect=detect, read=read))
