@@ -643,8 +643,11 @@ def test_real_population_1995_2018(real_data: Path) -> None:
     tidy2018 = tidy[(tidy["year"] == 2018) & (tidy["age_group"] != "Insgesamt")]
     males = frame[(frame["year"] == 2018) & (frame["sex"] == "m")]
     assert males["persons"].sum() == pytest.approx(tidy2018["pop_male"].sum())
-    with pytest.raises(SourceError, match="Zensusbasis"):
-        read([files[15], files[16]])  # 2010 and 2011
+    both = read([files[15], files[16]]).tables["population_bands"]  # 2010 and 2011
+    assert both.groupby("year")["census_basis"].unique().map(list).to_dict() == {
+        2010: ["pre2011"],
+        2011: ["zensus2011"],
+    }
 
 
 @pytest.mark.realdata
