@@ -53,8 +53,10 @@ def main() -> int:
         total = time.perf_counter() - start
         for name, record in records.items():
             print(f"  {name:<22} {record.rows:>8,} rows")
-    print(f"total               {total:6.2f} s  (target {TARGET_SECONDS:.0f} s, ratio "
-          f"{total / TARGET_SECONDS:.2f} of the target)")
+    print(
+        f"total               {total:6.2f} s  (target {TARGET_SECONDS:.0f} s, ratio "
+        f"{total / TARGET_SECONDS:.2f} of the target)"
+    )
     print(f"peak memory (RSS)   {_peak_mib():6.0f} MiB")
     return 0
 
