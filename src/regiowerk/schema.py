@@ -594,6 +594,30 @@ ROADS = _register(
 )
 
 
+PROJECTION = _register(
+    TableSpec(
+        "projection",
+        "Bevölkerungsvorausberechnung",
+        "Projected population by single year of age and sex on 31.12., per scenario",
+        (
+            ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN)),
+            _year(),
+            _sex(),
+            ColumnSpec(
+                "age",
+                "int64",
+                "Alter",
+                "Completed years; 100 = 100 and older",
+                (pa.Check.in_range(0, MAX_AGE),),
+            ),
+            ColumnSpec("persons", "float64", "Personen", "Projected inhabitants", _nonneg()),
+            ColumnSpec("scenario", str, "Szenario", "Name of the scenario"),
+        ),
+        key=("ags", "year", "sex", "age", "scenario"),
+    )
+)
+
+
 POPULATION_TOTALS = _register(
     TableSpec(
         "population_totals",
