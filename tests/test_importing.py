@@ -269,3 +269,26 @@ def test_cli_import_and_create(tmp_path: Path) -> None:
     )
     assert result.exit_code == EXIT_INPUT
     assert "Mindestens eine Auswahl" in result.output
+
+
+def test_format_options_are_checked_against_the_reader(tmp_path: Path) -> None:
+    gv = tmp_path / "gv.csv"
+    gv.write_text("x")
+    with pytest.raises(SourceError, match=r"Option farbe .*möglich: reference_date"):
+        import_files("gvisys", [gv], options={"farbe": "blau"})
+    with pytest.raises(SourceError, match="nicht 'auto'"):
+        import_files("auto", [gv], options={"reference_date": "2019-12-31"})
+
+
+@pytest.mark.realdata
+def test_gv_copy_without_date_imports_with_an_option(real_data: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from regiowerk.cli import app
+
+    copy = real_data / "gv_auszug" / "AuszugGV4QAktuell.csv"
+    args = ["import", "gvisys", str(copy), "--into", str(tmp_path / "de")]
+    result = CliRunner().invoke(app, [*args, "--option", "reference_date=2019-12-31"])
+    assert result.exit_code == 0, result.output
+    totals = Workspace.open(tmp_path / "de").load("population_totals")
+    assert int(totals.query("year == 2019")["persons"].sum()) == 83_166_711

@@ -222,12 +222,21 @@ def import_command(
         str | None, typer.Option(help="Zeichenkodierung, falls nicht UTF-8 (z. B. cp1252).")
     ] = None,
     name: Annotated[str | None, typer.Option(help="Name eines neuen Arbeitsbereichs.")] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            help="Formatoption NAME=WERT, z. B. reference_date=2019-12-31, crs=EPSG:31467, "
+            "tags=eigene_tags.toml.",
+        ),
+    ] = None,
 ) -> None:
     """Amtliche Dateien einlesen und in einen Arbeitsbereich übernehmen (alles oder nichts)."""
     from regiowerk.importing import import_files, merge_into, open_or_create_collection
 
+    options = _pairs(option, "--option")
     with err_console.status(f"Lese {len(files)} Datei(en) …"):
-        results = import_files(source, files, encoding=encoding)
+        results = import_files(source, files, encoding=encoding, options=options)
     for result in results:
         for message in result.messages:
             console.print(f"[cyan]Hinweis ({result.source}):[/] {message}", highlight=False)
@@ -255,6 +264,14 @@ def _print_records(records: dict[str, TableRecord]) -> None:
     for name, record in records.items():
         table.add_row(name, table_spec(name).title, _count(record.rows), record.provenance.source)
     console.print(table)
+
+
+def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
+    """``NAME=WERT`` arguments as a dict; anything else is an error naming the flag."""
+    pairs = dict(item.split("=", 1) for item in (items or []) if "=" in item)
+    if len(pairs) != len(items or []):
+        raise RegiowerkError(f"{flag} erwartet NAME=WERT.")
+    return pairs
 
 
 def _count(number: int) -> str:
@@ -363,9 +380,7 @@ def fetch_genesis(
     Umgebung, z. B. REGIONALSTATISTIK_TOKEN)."""
     from regiowerk.sources.download import genesis_table
 
-    pairs = dict(item.split("=", 1) for item in (param or []) if "=" in item)
-    if len(pairs) != len(param or []):
-        raise RegiowerkError("--param erwartet NAME=WERT.")
+    pairs = _pairs(param, "--param")
     with _downloader(cache) as loader:
         path = genesis_table(
             table, database=database, parameters=pairs, downloader=loader, refresh=refresh

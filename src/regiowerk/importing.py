@@ -12,8 +12,9 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,16 +58,41 @@ def detect_format(path: Path) -> str:
     )
 
 
+def _format_options(source: str, options: Mapping[str, str]) -> dict[str, object]:
+    """Check format-specific options (``reference_date``, ``crs``, ``tags`` …) by signature."""
+    accepted = inspect.signature(source_format(source).read).parameters
+    unknown = [name for name in options if name not in accepted or name in ("paths", "encoding")]
+    if unknown:
+        offered = [n for n in accepted if n not in ("paths", "encoding")]
+        raise SourceError(
+            f"Option {', '.join(unknown)} gibt es für die Quelle {source!r} nicht "
+            f"(möglich: {', '.join(offered) or 'keine'})."
+        )
+    return {name: Path(value) if name == "tags" else value for name, value in options.items()}
+
+
 def import_files(
-    source: str, paths: Sequence[Path], *, encoding: str | None = None
+    source: str,
+    paths: Sequence[Path],
+    *,
+    encoding: str | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> list[ImportResult]:
-    """Read ``paths`` with format ``source`` (``"auto"``: detected per file)."""
+    """Read ``paths`` with format ``source`` (``"auto"``: detected per file).
+
+    ``options`` are passed to the format's reader (e.g. ``reference_date`` for GV-ISys copies
+    without a date, ``crs`` for shapefiles without ``.prj``, ``tags`` for an own OSM mapping);
+    they need an explicit ``source``.
+    """
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise SourceError("Datei nicht gefunden.", file=missing[0])
     if source != "auto":
         all_formats()
-        return [source_format(source).read(list(paths), encoding=encoding)]
+        extra = _format_options(source, options or {})
+        return [source_format(source).read(list(paths), encoding=encoding, **extra)]
+    if options:
+        raise SourceError("Optionen gelten nur mit ausdrücklich angegebener Quelle, nicht 'auto'.")
     groups: dict[str, list[Path]] = {}
     for path in paths:
         groups.setdefault(detect_format(path), []).append(path)
