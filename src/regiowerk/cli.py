@@ -8,6 +8,7 @@ traceback).
 from __future__ import annotations
 
 import functools
+import json
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -245,6 +246,46 @@ def import_command(
         records = merge_into(workspace, results)
     _print_records(records)
     console.print(f"Arbeitsbereich: [bold]{into.resolve()}[/]")
+
+
+@app.command("backtest")
+@_friendly
+def backtest_command(
+    base: Annotated[
+        list[int], typer.Option("--base", help="Basisjahr (mindestens zweimal angeben).")
+    ],
+    target: Annotated[int, typer.Option("--target", help="Zieljahr.")],
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Fehlertabelle als JSON-Liste schreiben.")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Datenordner mit gv_auszug/ (Standard: $REGIOWERK_DATA oder ../shared/data).",
+        ),
+    ] = None,
+) -> None:
+    """Projektionen der Gemeindeeinwohnerzahlen an GV-ISys-Ständen rückwirkend prüfen."""
+    from regiowerk.cli_backtest import default_data_dir, records, rich_table
+    from regiowerk.demography.backtest import best_naive, run
+    from regiowerk.fileio import atomic_write_bytes
+
+    with err_console.status("Rechne Backtest …"):
+        table = run(data or default_data_dir(), base, target)
+    years = "–".join(str(y) for y in sorted(set(base)))
+    console.print(rich_table(table, f"Backtest Basis {years} → Ziel {target}"))
+    best = best_naive(table)
+    default = table[table["default"]].set_index("size_class")["mape"]
+    beaten = default.reindex(best.index) < best["mape"]
+    console.print(
+        "Standardmethode schlägt die beste naive Methode in "
+        f"{int(beaten.sum())} von {len(beaten)} Größenklassen (MAPE)."
+    )
+    if json_file is not None:
+        text = json.dumps(records(table), ensure_ascii=False, indent=1)
+        atomic_write_bytes(json_file, text.encode("utf-8"))
+        console.print(f"JSON: [bold]{json_file}[/]")
 
 
 @app.command("sources")

@@ -1,0 +1,61 @@
+"""Presentation of ``regiowerk backtest`` results: German table and JSON records."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from rich.table import Table
+
+from regiowerk.demography.backtest import METRICS
+
+REPO_DATA = Path("..") / "shared" / "data"
+COLUMN_TITLES = {
+    "method": "Methode",
+    "default": "Standard",
+    "size_class": "Größenklasse",
+    "n": "Gemeinden",
+    "mape": "MAPE %",
+    "medape": "MedAPE %",
+    "mpad": "MPAD %",
+    "malpe": "MALPE %",
+}
+
+
+def default_data_dir() -> Path:
+    """``$REGIOWERK_DATA`` or ``../shared/data``."""
+    return Path(os.environ.get("REGIOWERK_DATA", REPO_DATA))
+
+
+def records(table: pd.DataFrame) -> list[dict[str, object]]:
+    """JSON-ready records of a backtest table (plain Python numbers and booleans)."""
+    out: list[dict[str, object]] = []
+    for row in table.to_dict(orient="records"):
+        record: dict[str, object] = {}
+        for key, value in row.items():
+            if key == "default":
+                record[str(key)] = bool(value)
+            elif key in METRICS:
+                record[str(key)] = round(float(value), 4)
+            else:
+                record[str(key)] = value.item() if hasattr(value, "item") else value
+        out.append(record)
+    return out
+
+
+def rich_table(table: pd.DataFrame, title: str) -> Table:
+    """German rich table of a backtest; the default method is marked with ``*``."""
+    out = Table(title=title)
+    for title_text in COLUMN_TITLES.values():
+        left = title_text == "Methode"
+        out.add_column(title_text, justify="left" if left else "right", no_wrap=left)
+    for row in table.itertuples(index=False):
+        out.add_row(
+            str(row.method),
+            "*" if row.default else "",
+            str(row.size_class),
+            f"{row.n:,}".replace(",", "."),
+            *(f"{getattr(row, m):.2f}".replace(".", ",") for m in METRICS),
+        )
+    return out
