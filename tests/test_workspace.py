@@ -195,3 +195,13 @@ def test_saved_files_get_normal_permissions(ws: Workspace) -> None:
         os.umask(umask)
     for file in (ws.path / record.file, ws.path / MANIFEST):
         assert file.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_second_object_sees_saves_of_the_first(ws: Workspace) -> None:
+    other = Workspace.open(ws.path)
+    ws.save("population", _population(10), PROV)
+    assert other.has("population")
+    ws.save("population", _population(30), PROV)  # deletes the file `other` knew before
+    assert other.load("population")["persons"].iloc[0] == 30
+    other.save("municipalities", _municipalities(), PROV)
+    assert set(ws.tables) == {"population", "municipalities"}

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +25,9 @@ from regiowerk import __version__
 from regiowerk.errors import RegiowerkError
 from regiowerk.schema import table_spec
 from regiowerk.workspace import TableRecord, Workspace
+
+if TYPE_CHECKING:
+    from regiowerk.demography.scenario import Scenario
 
 EXIT_PROBLEMS = 1
 EXIT_INPUT = 2
@@ -123,6 +126,20 @@ def _main(
 
 
 DirArg = Annotated[Path, typer.Argument(help="Ordner des Arbeitsbereichs.")]
+DEMO_SCENARIOS = ("trend", "musterregion_ansiedlung")
+"""Scenarios projected for the demo region, so that its report shows the projection."""
+
+
+def _demo_scenarios(municipalities: Any) -> list[Scenario]:
+    """The demo scenarios; the employer moves to this seed's Mittelzentrum (the central place
+    of Niedersachsen, where the Musterregion has its Mittelzentrum)."""
+    centre = municipalities.query("centrality == 'mittel' and land == '03'")["ags"].iloc[0]
+    out = []
+    for name in DEMO_SCENARIOS:
+        scenario = _scenario(name)
+        employers = [e.model_copy(update={"site": centre}) for e in scenario.employers]
+        out.append(scenario.model_copy(update={"employers": employers}))
+    return out
 
 
 @app.command()
@@ -134,6 +151,7 @@ def demo(
 ) -> None:
     """Musterregion (synthetisch) erzeugen und ihren Bericht schreiben."""
     from regiowerk.demo import STEPS, generate_demo
+    from regiowerk.demography.projection import run_scenario, save_projection
     from regiowerk.report import build_report, report_steps
 
     if (out / "workspace.toml").exists() and not Workspace.open(out).synthetic:
@@ -141,7 +159,7 @@ def demo(
             f"{out} enthält einen echten (nicht synthetischen) Arbeitsbereich; die Musterregion "
             f"überschreibt ihn nicht. Anderen Ordner mit --out wählen."
         )
-    with _progress(len(STEPS) + 1, "Musterregion") as step:
+    with _progress(len(STEPS) + 1 + len(DEMO_SCENARIOS), "Musterregion") as step:
         region = generate_demo(seed, progress=step)
         step("Speichern")
         workspace = Workspace.create(
@@ -155,6 +173,9 @@ def demo(
         workspace.save_many(
             {name: (frame, region.provenance[name]) for name, frame in region.tables.items()}
         )
+        for scenario in _demo_scenarios(region.tables["municipalities"]):
+            step(f"Vorausberechnung {scenario.name}")
+            save_projection(workspace, run_scenario(workspace, scenario))
     console.print(f"Arbeitsbereich: [bold]{out.resolve()}[/]")
     if report:
         target = out / "bericht.html"
@@ -246,6 +267,61 @@ def import_command(
         records = merge_into(workspace, results)
     _print_records(records)
     console.print(f"Arbeitsbereich: [bold]{into.resolve()}[/]")
+
+
+def _scenario(value: str) -> Scenario:
+    """A scenario file, or the name of a shipped scenario (``trend``, ``ohne_wanderung`` …)."""
+    from regiowerk.demography.scenario import ScenarioError, load_scenario, shipped_scenarios
+
+    path = Path(value)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load_scenario(path)
+    shipped = shipped_scenarios()
+    if value not in shipped:
+        raise ScenarioError(
+            f"Szenario {value!r} unbekannt: eine YAML-Datei angeben oder eines von "
+            f"{', '.join(sorted(shipped))}."
+        )
+    return load_scenario(shipped[value])
+
+
+@app.command("project")
+@_friendly
+def project_command(
+    directory: DirArg,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario", help="Szenario-Datei (YAML) oder mitgeliefertes Szenario; mehrfach."
+        ),
+    ] = None,
+    horizon: Annotated[int | None, typer.Option(help="Zieljahr statt dem des Szenarios.")] = None,
+) -> None:
+    """Bevölkerung je Gemeinde nach Alter und Geschlecht vorausberechnen (Tabelle projection)."""
+    from regiowerk.demography.projection import run_scenario, save_projection
+
+    workspace = Workspace.open(directory)
+    chosen = [_scenario(value) for value in (scenario or ["trend"])]
+    table = Table("Szenario", "Basisjahr", "Einwohner", "Zieljahr", "Einwohner", "Veränderung")
+    with _progress(len(chosen), "Vorausberechnung") as step:
+        for item in chosen:
+            step(item.name)
+            if horizon is not None:
+                item = item.model_copy(update={"horizon": horizon})
+            run = run_scenario(workspace, item)
+            save_projection(workspace, run)
+            totals = run.result.totals().sum(axis=1)
+            table.add_row(
+                item.name,
+                str(run.result.years[0]),
+                _count(round(totals[0])),
+                str(run.result.years[-1]),
+                _count(round(totals[-1])),
+                f"{(totals[-1] / totals[0] - 1) * 100:+.1f} %".replace(".", ","),
+            )
+            for note in run.notes:
+                console.print(f"[cyan]Hinweis ({item.name}):[/] {note}", highlight=False)
+    console.print(table)
 
 
 @app.command("backtest")

@@ -95,6 +95,20 @@ class Workspace:
     def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
         self.path = path
         self._manifest = manifest
+        self._stamp = self._manifest_stamp()
+
+    def _manifest_stamp(self) -> int | None:
+        try:
+            return (self.path / MANIFEST).stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def _refresh(self) -> None:
+        """Re-read the manifest when another process (or object) saved in the meantime."""
+        stamp = self._manifest_stamp()
+        if stamp is not None and stamp != self._stamp:
+            self._manifest = Workspace.open(self.path)._manifest
+            self._stamp = stamp
 
     # --- construction -----------------------------------------------------------------------
     @classmethod
@@ -191,7 +205,8 @@ class Workspace:
     # --- tables -----------------------------------------------------------------------------
     @property
     def tables(self) -> dict[str, TableRecord]:
-        """Recorded tables by name, in canonical order."""
+        """Recorded tables by name, in canonical order (as on disk now)."""
+        self._refresh()
         records = {
             name: TableRecord(
                 name=name,
@@ -207,6 +222,7 @@ class Workspace:
 
     def has(self, name: str) -> bool:
         table_spec(name)
+        self._refresh()
         return name in self._manifest["tables"]
 
     def record(self, name: str) -> TableRecord:
@@ -257,6 +273,7 @@ class Workspace:
         bad table leaves the workspace exactly as it was.
         """
         validated = {name: (validate(name, frame), prov) for name, (frame, prov) in tables.items()}
+        self._refresh()
         written: list[Path] = []
         new_entries: dict[str, dict[str, Any]] = {}
         try:
@@ -312,6 +329,7 @@ class Workspace:
     def _write_manifest(self, manifest: dict[str, Any] | None = None) -> None:
         data = tomli_w.dumps(manifest if manifest is not None else self._manifest)
         atomic_write_bytes(self.path / MANIFEST, data.encode("utf-8"))
+        self._stamp = self._manifest_stamp()
 
     def _remove_unreferenced(self) -> None:
         """Delete table files and stale temporary files that the manifest no longer names."""

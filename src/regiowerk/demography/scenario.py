@@ -37,6 +37,7 @@ among movers, partners of the other sex, children half and half.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -170,6 +171,16 @@ def load_scenario(path: Path) -> Scenario:
                 message = "unbekanntes Feld"
             lines.append(f"  - Feld {field}: {message}")
         raise ScenarioError(f"Szenario {path} ist ungültig:\n" + "\n".join(lines)) from None
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """The scenarios shipped with regiowerk, by file stem (``trend``, ``ohne_wanderung`` …)."""
+    folder = resources.files("regiowerk.demography") / "scenarios"
+    return {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    }
 
 
 def check_sites(scenario: Scenario, known: pd.Series) -> None:
