@@ -190,19 +190,37 @@ def municipality_map(
     """Map of the municipalities, coloured by ``values`` in classes when given.
 
     ``municipalities`` needs the canonical columns ``name``, ``kreis``, ``land`` and
-    ``centrality``; ``values`` is aligned to its index. Kreis borders are drawn stronger than
-    municipality borders, Land borders inside the region strongest; Ober-, Mittel- and
-    Grundzentren are marked and labelled, except where a name would overlap a more important
-    one. A scale bar and a north arrow complete the map.
+    ``centrality``; ``values`` is aligned to its index. See :func:`filled_map` for the layout.
+    """
+    if values is None:
+        return filled_map(municipalities, face=NO_DATA, legend=None, legend_title="", title=title)
+    face, legend = _choropleth(values)
+    return filled_map(
+        municipalities, face=face, legend=legend, legend_title=legend_title, title=title
+    )
+
+
+def filled_map(
+    municipalities: gpd.GeoDataFrame,
+    *,
+    face: str | list[str],
+    legend: Legend | None,
+    legend_title: str,
+    title: str,
+) -> Figure:
+    """Map of the municipalities with the given fill colours and class legend.
+
+    Kreis borders are drawn stronger than municipality borders, Land borders inside the region
+    strongest; Ober-, Mittel- and Grundzentren are marked and labelled, except where a name
+    would overlap a more important one. A scale bar and a north arrow complete the map.
     """
     minx, miny, maxx, maxy = municipalities.total_bounds
     width, height = maxx - minx, maxy - miny
     fig = new_figure(17, min(max(12.0 * height / width + 2, 9), 22))
     ax = fig.add_subplot()
-    if values is None:
-        municipalities.plot(ax=ax, color=NO_DATA, **_MUNICIPALITY_EDGE)
-    else:
-        handles, labels = _choropleth(ax, municipalities, values)
+    municipalities.plot(ax=ax, color=face, **_MUNICIPALITY_EDGE)
+    if legend is not None:
+        handles, labels = legend
         fig.legend(handles, labels, title=legend_title, loc="outside right upper", **_LEGEND)
     border_handles, border_labels = _borders(ax, municipalities)
     (place_handles, place_labels), names = _central_places(ax, municipalities)
@@ -224,20 +242,25 @@ def municipality_map(
     return fig
 
 
-def _choropleth(ax: Axes, municipalities: gpd.GeoDataFrame, values: pd.Series) -> Legend:
-    """Fill the municipalities by class of ``values``; return the class legend."""
+def class_legend(colours: list[str], labels: list[str], *, missing: bool) -> Legend:
+    """Legend entries for classed fills (plus "keine Angabe" when values are missing)."""
+    handles: list[Artist] = [Patch(facecolor=c, edgecolor="#999999") for c in colours]
+    labels = list(labels)
+    if missing:
+        handles.append(Patch(facecolor=NO_DATA, edgecolor="#999999"))
+        labels.append("keine Angabe")
+    return handles, labels
+
+
+def _choropleth(values: pd.Series) -> tuple[list[str], Legend]:
+    """Fill colours by class of ``values`` and the class legend."""
     breaks = class_breaks(values)
     shades = colormaps["YlOrRd"](np.linspace(0.1, 0.85, len(breaks) + 1))
     palette = [colors.to_hex(c) for c in shades]
     klass = np.searchsorted(breaks, values.to_numpy(), side="right")
     face = [palette[k] if np.isfinite(v) else NO_DATA for k, v in zip(klass, values, strict=True)]
-    municipalities.plot(ax=ax, color=face, **_MUNICIPALITY_EDGE)
-    labels = class_labels(breaks, values)
-    handles: list[Artist] = [Patch(facecolor=c, edgecolor="#999999") for c in palette]
-    if values.isna().any():
-        handles.append(Patch(facecolor=NO_DATA, edgecolor="#999999"))
-        labels.append("keine Angabe")
-    return handles, labels
+    legend = class_legend(palette, class_labels(breaks, values), missing=bool(values.isna().any()))
+    return face, legend
 
 
 def _borders(ax: Axes, municipalities: gpd.GeoDataFrame) -> Legend:

@@ -4,6 +4,6 @@ Further sections ("Bevölkerungsentwicklung", "Wohnungsbedarf", "Erreichbarkeit"
 themselves from their own modules with :func:`regiowerk.report.registry.register_section`.
 """
 
-from regiowerk.report.sections import overview, sources
+from regiowerk.report.sections import overview, population, sources
 
-__all__ = ["overview", "sources"]
+__all__ = ["overview", "population", "sources"]
