@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -24,3 +26,13 @@ def real_data() -> Path:
             f"real data not found at {folder} (set REGIOWERK_DATA to the shared/data folder)"
         )
     return folder
+
+
+def load_tool(name: str) -> ModuleType:
+    """Import a script from ``tools/`` (not a package) by file name, e.g. ``"error_bands"``."""
+    spec = importlib.util.spec_from_file_location(f"tool_{name}", REPO / "tools" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import os
 import re
 from pathlib import Path
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from conftest import load_tool
 from regiowerk.demo import STEPS, DemoRegion, generate_demo
 from regiowerk.demo.calibration import load_calibration
 from regiowerk.demo.economy import employed_residents
@@ -253,14 +253,7 @@ def test_controlled_rounding_keeps_both_margins(seed: int, rows: int, cols: int)
 
 
 def _calibration_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "calibrate_demo", REPO / "tools" / "calibrate_demo.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("calibrate_demo")
 
 
 @pytest.mark.realdata

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
 import pytest
 
+from conftest import load_tool
 from regiowerk.demo import generate_demo
 from regiowerk.demography import error_bands
 from regiowerk.demography.ccm import CohortComponentModel
@@ -232,14 +232,7 @@ def test_packaged_bands_are_plausible() -> None:
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "error_bands_tool", REPO / "tools" / "error_bands.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("error_bands")
 
 
 @pytest.mark.realdata

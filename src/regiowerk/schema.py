@@ -173,6 +173,16 @@ def _sex() -> ColumnSpec:
     return ColumnSpec("sex", str, "Geschlecht", "m = male, f = female", (pa.Check.isin(SEXES),))
 
 
+def _age() -> ColumnSpec:
+    return ColumnSpec(
+        "age",
+        "int64",
+        "Alter",
+        "Completed years; 100 = 100 and older",
+        (pa.Check.in_range(0, MAX_AGE),),
+    )
+
+
 def _age_band(title: str = "Alter") -> tuple[ColumnSpec, ColumnSpec]:
     return (
         ColumnSpec(
@@ -295,13 +305,7 @@ POPULATION = _register(
             ColumnSpec("ags", str, "AGS", "Municipality", _str(AGS_PATTERN)),
             _year(),
             _sex(),
-            ColumnSpec(
-                "age",
-                "int64",
-                "Alter",
-                "Completed years; 100 = 100 and older",
-                (pa.Check.in_range(0, MAX_AGE),),
-            ),
+            _age(),
             ColumnSpec("persons", "int64", "Personen", "Inhabitants", _nonneg()),
         ),
         key=("ags", "year", "sex", "age"),
@@ -375,9 +379,7 @@ RATES = _register(
             _year(),
             ColumnSpec("kind", str, "Art", ", ".join(RATE_KINDS), (pa.Check.isin(RATE_KINDS),)),
             _sex(),
-            ColumnSpec(
-                "age", "int64", "Alter", "Completed years", (pa.Check.in_range(0, MAX_AGE),)
-            ),
+            _age(),
             ColumnSpec("value", "float64", "Wert", "Rate", (pa.Check.ge(0),)),
         ),
         key=("region", "year", "kind", "sex", "age"),
@@ -603,13 +605,7 @@ PROJECTION = _register(
             ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN)),
             _year(),
             _sex(),
-            ColumnSpec(
-                "age",
-                "int64",
-                "Alter",
-                "Completed years; 100 = 100 and older",
-                (pa.Check.in_range(0, MAX_AGE),),
-            ),
+            _age(),
             ColumnSpec("persons", "float64", "Personen", "Projected inhabitants", _nonneg()),
             ColumnSpec("scenario", str, "Szenario", "Name of the scenario"),
         ),
