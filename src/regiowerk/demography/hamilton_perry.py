@@ -153,22 +153,17 @@ class HamiltonPerry:
 
 
 def _check_ages(ages: np.ndarray) -> None:
-    """Bands must start at 0, have one width and contain 15–49 as whole bands."""
+    """Bands must start at 0 and have one width (the projection step)."""
     widths = np.diff(ages)
     if len(ages) < 3 or ages[0] != 0 or (widths != widths[0]).any() or widths[0] < 1:
         raise ProjectionInputError(
             f"Altersgruppen müssen bei 0 beginnen und gleich breit sein, erhalten: {list(ages)}."
         )
-    low, high = CHILDBEARING
-    if low not in ages or high + 1 not in ages:
-        raise ProjectionInputError(
-            f"Altersgruppen müssen die Frauen von {low} bis {high} Jahren genau abdecken "
-            "(Kind-Frau-Verhältnis)."
-        )
 
 
 def _women(stock: np.ndarray, ages: np.ndarray) -> np.ndarray:
-    """Women aged 15–49 per region."""
+    """Women in the bands starting at ages 15 … 49 per region (exactly 15–49 for 5-year
+    bands; for other widths the bands nearest to it, e.g. 15–50 for 3-year bands)."""
     low, high = CHILDBEARING
     inside = (ages >= low) & (ages <= high)
     return np.asarray(stock[:, SEXES.index("f"), inside].sum(axis=-1))
