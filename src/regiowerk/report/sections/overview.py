@@ -22,6 +22,11 @@ from regiowerk.report.html import (
 from regiowerk.report.registry import ReportContext, register_section
 from regiowerk.schema import table_spec
 
+CENSUS_LABELS = {
+    "pre2011": "Basis vor dem Zensus 2011",
+    "zensus2011": "Basis Zensus 2011",
+    "zensus2022": "Basis Zensus 2022",
+}
 CENTRALITY = {"ober": "Oberzentrum", "mittel": "Mittelzentrum", "grund": "Grundzentrum"}
 """German names of the centrality levels; ``none`` and missing values are shown as "—"."""
 
@@ -34,6 +39,19 @@ class Population:
     rows: pd.DataFrame
     earlier_year: int | None
     earlier_rows: pd.DataFrame | None
+    by_age: bool = True
+    """False when only totals (``population_totals``) exist: no shares, no pyramid."""
+    date: str = ""
+    """Reference date as shown (``31.12.2023``, ``15.05.2022``); default 31.12. of ``year``."""
+    earlier_date: str = ""
+
+    @property
+    def when(self) -> str:
+        return self.date or f"31.12.{self.year}"
+
+    @property
+    def earlier_when(self) -> str:
+        return self.earlier_date or f"31.12.{self.earlier_year}"
 
 
 @register_section("overview", "Regionsüberblick", order=10, requires=("municipalities",))
@@ -48,7 +66,7 @@ def render(ctx: ReportContext) -> str:
     parts += ["<h3>Kennzahlen</h3>", key_figures(_key_figures(municipalities, stats, population))]
     parts += ["<h3>Karte der Gemeinden</h3>", _map(ctx, municipalities, stats, population)]
     parts += ["<h3>Gemeinden im Einzelnen</h3>", _table(ctx, municipalities, stats, population)]
-    if population is not None:
+    if population is not None and population.by_age:
         parts += ["<h3>Altersaufbau</h3>", _pyramid(ctx, population)]
     return "\n".join(parts)
 
@@ -62,6 +80,8 @@ def _population(
     """
     title = f"Tabelle „{table_spec('population').title}“ (population)"
     if not ctx.has("population"):
+        if ctx.has("population_totals"):
+            return _totals(ctx, municipalities, title)
         missing = (
             f"{title} fehlt im Arbeitsbereich: Einwohnerzahlen, Bevölkerungsdichte und "
             f"Altersaufbau sind daher nicht enthalten."
@@ -92,6 +112,47 @@ def _population(
     return population, notes
 
 
+def _totals(
+    ctx: ReportContext, municipalities: pd.DataFrame, title: str
+) -> tuple[Population | None, list[str]]:
+    """Totals without ages from ``population_totals``: the latest year up to the base year, and
+    as comparison the earliest year on the **same census basis** (bases are never mixed)."""
+    table = ctx.table("population_totals")
+    table = table[table["region"].isin(municipalities["ags"])].rename(columns={"region": "ags"})
+    if table.empty:
+        return None, [ctx.note(f"{title} fehlt; auch die Einwohnersummen nennen keine Gemeinde.")]
+    years = sorted(int(y) for y in table["year"].unique())
+    base_year = ctx.workspace.base_year
+    year = max([y for y in years if y <= base_year] or years)
+    current = table[table["year"] == year]
+    basis = current["census_basis"].max()  # the newest basis when a year has two
+    current = current[current["census_basis"] == basis]
+    same_basis = table[(table["census_basis"] == basis) & (table["year"] < year)]
+    earlier = int(same_basis["year"].min()) if len(same_basis) else None
+    note = ctx.note(
+        f"{title} fehlt: gezeigt werden die Einwohnersummen ({CENSUS_LABELS[basis]}) ohne "
+        f"Altersgliederung; Anteile nach Alter und Altersaufbau entfallen."
+    )
+    earlier_rows = same_basis[same_basis["year"] == earlier] if earlier else None
+    population = Population(
+        year=year,
+        rows=current,
+        earlier_year=earlier,
+        earlier_rows=earlier_rows,
+        by_age=False,
+        date=_german_date(current["reference_date"].iloc[0]),
+        earlier_date=_german_date(earlier_rows["reference_date"].iloc[0])
+        if earlier_rows is not None
+        else "",
+    )
+    return population, [note]
+
+
+def _german_date(iso: str) -> str:
+    year, month, day = str(iso).split("-")
+    return f"{day}.{month}.{year}"
+
+
 def _municipality_stats(
     municipalities: pd.DataFrame, population: Population | None
 ) -> pd.DataFrame:
@@ -101,15 +162,13 @@ def _municipality_stats(
     if population is None:
         return stats
     rows = population.rows
-    by_age = {
-        "persons": rows,
-        "under18": rows[rows["age"] < 18],
-        "over65": rows[rows["age"] >= 65],
-    }
+    by_age = {"persons": rows}
+    if population.by_age:
+        by_age |= {"under18": rows[rows["age"] < 18], "over65": rows[rows["age"] >= 65]}
     for column, subset in by_age.items():
         stats[column] = subset.groupby("ags")["persons"].sum().reindex(stats.index).astype(float)
     has_people = stats["persons"].notna()
-    for column in ("under18", "over65"):
+    for column in set(by_age) - {"persons"}:
         stats[column] = stats[column].where(~has_people, stats[column].fillna(0))
     return stats
 
@@ -123,12 +182,12 @@ def _key_figures(
     items: list[tuple[str, str]] = []
     if population is not None:
         persons = float(stats["persons"].sum())
-        items.append((f"Einwohner am 31.12.{population.year}", fmt_int(persons)))
+        items.append((f"Einwohner am {population.when}", fmt_int(persons)))
         if population.earlier_rows is not None:
             before = float(population.earlier_rows["persons"].sum())
             change = persons / before - 1 if before else float("nan")
             sign = "+" if round(change, 3) > 0 else ""
-            label = f"Veränderung seit 31.12.{population.earlier_year}"
+            label = f"Veränderung seit {population.earlier_when}"
             items.append((label, f"{sign}{fmt_percent(change)}"))
     items += [
         ("Gemeinden", fmt_int(len(municipalities))),
@@ -138,8 +197,9 @@ def _key_figures(
     ]
     if population is not None:
         persons = float(stats["persons"].sum())
+        items.append(("Einwohner je km²", fmt_int(persons / area)))
+    if population is not None and population.by_age:
         items += [
-            ("Einwohner je km²", fmt_int(persons / area)),
             ("Anteil unter 18 Jahren", fmt_percent(stats["under18"].sum() / persons)),
             ("Anteil 65 Jahre und älter", fmt_percent(stats["over65"].sum() / persons)),
         ]
@@ -167,10 +227,10 @@ def _map(
             municipalities,
             values=density,
             legend_title="Einwohner je km²",
-            title=f"Bevölkerungsdichte am 31.12.{population.year}",
+            title=f"Bevölkerungsdichte am {population.when}",
         )
         caption = (
-            f"Einwohner je km² Fläche nach Gemeinden am 31.12.{population.year}, Klassen nach "
+            f"Einwohner je km² Fläche nach Gemeinden am {population.when}, Klassen nach "
             f"Quantilen; mit Kreis- und Landesgrenzen; zentrale Orte beschriftet, soweit Platz ist."
         )
     return ctx.figure(fig, alt="Karte der Gemeinden der Region", caption=caption)
@@ -189,11 +249,14 @@ def _table(
     if population is not None:
         numbers = [
             (
-                Column(f"Einwohner 31.12.{population.year}", numeric=True),
+                Column(f"Einwohner {population.when}", numeric=True),
                 lambda s: fmt_int(s["persons"]),
             ),
             *numbers,
             (Column("Einw. je km²", numeric=True), lambda s: fmt_int(s["persons"] / s["area"])),
+        ]
+    if population is not None and population.by_age:
+        numbers += [
             (Column("unter 18 (%)", numeric=True), lambda s: _share(s, "under18")),
             (Column("65 und älter (%)", numeric=True), lambda s: _share(s, "over65")),
         ]
