@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from regiowerk.errors import RegiowerkError
+from regiowerk.formatting import fmt_float, fmt_int, fmt_percent
 from regiowerk.report import ReportContext, ReportError, build_report, registry, report_steps
-from regiowerk.report.html import fmt_float, fmt_int, fmt_percent
 from regiowerk.schema import table_spec
 from regiowerk.workspace import Workspace
 

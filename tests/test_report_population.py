@@ -12,8 +12,8 @@ from conftest import load_tool
 from regiowerk.demo import generate_demo
 from regiowerk.demography import error_bands
 from regiowerk.demography.ccm import CohortComponentModel
+from regiowerk.formatting import fmt_int
 from regiowerk.report import build_report
-from regiowerk.report.html import fmt_int
 from regiowerk.workspace import Workspace
 
 from factories import make_tiny_workspace, tiny_tables

@@ -23,6 +23,7 @@ from rich.table import Table
 
 from regiowerk import __version__
 from regiowerk.errors import RegiowerkError
+from regiowerk.formatting import fmt_int
 from regiowerk.schema import table_spec
 from regiowerk.workspace import TableRecord, Workspace
 
@@ -314,9 +315,9 @@ def project_command(
             table.add_row(
                 item.name,
                 str(run.result.years[0]),
-                _count(round(totals[0])),
+                fmt_int(round(totals[0])),
                 str(run.result.years[-1]),
-                _count(round(totals[-1])),
+                fmt_int(round(totals[-1])),
                 f"{(totals[-1] / totals[0] - 1) * 100:+.1f} %".replace(".", ","),
             )
             for note in run.notes:
@@ -379,7 +380,7 @@ def sources_command() -> None:
 def _print_records(records: dict[str, TableRecord]) -> None:
     table = Table("Tabelle", "Inhalt", "Zeilen", "Quelle")
     for name, record in records.items():
-        table.add_row(name, table_spec(name).title, _count(record.rows), record.provenance.source)
+        table.add_row(name, table_spec(name).title, fmt_int(record.rows), record.provenance.source)
     console.print(table)
 
 
@@ -389,10 +390,6 @@ def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
     if len(pairs) != len(items or []):
         raise RegiowerkError(f"{flag} erwartet NAME=WERT.")
     return pairs
-
-
-def _count(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
 
 
 @workspace_app.command("create")
@@ -451,9 +448,8 @@ CacheOption = Annotated[
 ]
 
 
-@contextmanager
-def _downloader(cache: Path | None) -> Iterator[Any]:
-    """A :class:`~regiowerk.sources.download.Downloader` with a byte progress bar."""
+def _fetch(cache: Path | None, get: Callable[[Any], Path]) -> None:
+    """Run ``get(downloader)`` with a byte progress bar and print the file it returns."""
     from rich.progress import DownloadColumn, TransferSpeedColumn
 
     from regiowerk.sources.download import Downloader
@@ -471,12 +467,9 @@ def _downloader(cache: Path | None) -> Iterator[Any]:
             bar.update(task, completed=done, total=total)
 
         loader = Downloader(cache, progress=advance)
-        yield loader
+        path = get(loader)
     for message in loader.messages:
         console.print(f"[cyan]Hinweis:[/] {message}", highlight=False)
-
-
-def _fetched(path: Path) -> None:
     console.print(f"Datei: [bold]{path}[/]")
 
 
@@ -498,11 +491,12 @@ def fetch_genesis(
     from regiowerk.sources.download import genesis_table
 
     pairs = _pairs(param, "--param")
-    with _downloader(cache) as loader:
-        path = genesis_table(
+    _fetch(
+        cache,
+        lambda loader: genesis_table(
             table, database=database, parameters=pairs, downloader=loader, refresh=refresh
-        )
-    _fetched(path)
+        ),
+    )
 
 
 @fetch_app.command("zensus-grid")
@@ -514,9 +508,7 @@ def fetch_zensus_grid(
     """Zensus-2022-Gitterdaten (ZIP mit CSV je 100 m / 1 km / 10 km) laden."""
     from regiowerk.sources.download import zensus_grid
 
-    with _downloader(cache) as loader:
-        path = zensus_grid(dataset, downloader=loader)
-    _fetched(path)
+    _fetch(cache, lambda loader: zensus_grid(dataset, downloader=loader))
 
 
 @fetch_app.command("vg250")
@@ -528,9 +520,7 @@ def fetch_vg250(
     """BKG-Verwaltungsgebiete VG250 (GeoPackage in EPSG:25832, ZIP) laden."""
     from regiowerk.sources.download import vg250
 
-    with _downloader(cache) as loader:
-        path = vg250(year, downloader=loader)
-    _fetched(path)
+    _fetch(cache, lambda loader: vg250(year, downloader=loader))
 
 
 @fetch_app.command("osm")
@@ -542,9 +532,7 @@ def fetch_osm(
     """OpenStreetMap-Auszug eines Landes von Geofabrik laden (MD5 geprüft)."""
     from regiowerk.sources.download import geofabrik_land
 
-    with _downloader(cache) as loader:
-        path = geofabrik_land(land, downloader=loader)
-    _fetched(path)
+    _fetch(cache, lambda loader: geofabrik_land(land, downloader=loader))
 
 
 @workspace_app.command("info")
@@ -561,7 +549,7 @@ def workspace_info(directory: DirArg) -> None:
         table.add_row(
             name,
             table_spec(name).title,
-            _count(record.rows),
+            fmt_int(record.rows),
             record.provenance.source,
             record.provenance.gebietsstand or "—",
             record.saved,

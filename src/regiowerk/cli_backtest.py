@@ -9,6 +9,7 @@ import pandas as pd
 from rich.table import Table
 
 from regiowerk.demography.backtest import METRICS
+from regiowerk.formatting import fmt_int
 
 REPO_DATA = Path("..") / "shared" / "data"
 COLUMN_TITLES = {
@@ -50,12 +51,12 @@ def rich_table(table: pd.DataFrame, title: str) -> Table:
     for title_text in COLUMN_TITLES.values():
         left = title_text == "Methode"
         out.add_column(title_text, justify="left" if left else "right", no_wrap=left)
-    for row in table.itertuples(index=False):
+    for row in table.to_dict(orient="records"):
         out.add_row(
-            str(row.method),
-            "*" if row.default else "",
-            str(row.size_class),
-            f"{row.n:,}".replace(",", "."),
-            *(f"{getattr(row, m):.2f}".replace(".", ",") for m in METRICS),
+            str(row["method"]),
+            "*" if row["default"] else "",
+            str(row["size_class"]),
+            fmt_int(row["n"]),
+            *(f"{row[m]:.2f}".replace(".", ",") for m in METRICS),
         )
     return out

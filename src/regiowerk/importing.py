@@ -127,24 +127,25 @@ def _combine(old: pd.DataFrame, new: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def merge_into(workspace: Workspace, results: Iterable[ImportResult]) -> dict[str, TableRecord]:
     """Add the tables of ``results`` to ``workspace`` in one atomic save (see module docstring)."""
-    merged: dict[str, tuple[pd.DataFrame, Provenance]] = {}
-    for result in results:
+    results = list(results)
+    for result in results:  # validate each file's rows on their own, so errors name its lines
         for name, frame in result.tables.items():
-            prov = result.provenance[name]
-            new = validate(name, frame, source=", ".join(prov.source_files) or result.source)
-            if name in merged:
-                old, old_prov = merged[name]
-            elif workspace.has(name):
-                old, old_prov = workspace.load(name), workspace.provenance(name)
-            else:
-                merged[name] = (new, prov)
-                continue
-            merged[name] = (
-                _combine(old, new, name),
-                merge_provenance(old_prov, prov, per_row=has_census_column(name)),
-            )
-    if not merged:
+            files = ", ".join(result.provenance[name].source_files) or result.source
+            validate(name, frame, source=files)
+    tables, provenance = _tables_of(results)
+    if not tables:
         raise SourceError("Die Dateien enthielten keine Tabellen.")
+    merged: dict[str, tuple[pd.DataFrame, Provenance]] = {}
+    for name, frame in tables.items():
+        if workspace.has(name):
+            merged[name] = (
+                _combine(workspace.load(name), frame, name),
+                merge_provenance(
+                    workspace.provenance(name), provenance[name], per_row=has_census_column(name)
+                ),
+            )
+        else:
+            merged[name] = (frame, provenance[name])
     return workspace.save_many(merged)
 
 

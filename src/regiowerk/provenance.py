@@ -14,6 +14,13 @@ CENSUS_BASES = ("pre2011", "zensus2011", "zensus2022")
 """Census bases of population figures: before the Zensus 2011 revision, on the Zensus 2011
 basis (31.12.2011 to 31.12.2021) and on the Zensus 2022 basis."""
 
+CENSUS_LABELS = {
+    "pre2011": "vor Zensus 2011",
+    "zensus2011": "Zensus 2011",
+    "zensus2022": "Zensus 2022",
+}
+"""German names of the :data:`CENSUS_BASES`."""
+
 
 @dataclass(frozen=True)
 class Provenance:

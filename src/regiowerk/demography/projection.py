@@ -28,6 +28,7 @@ import pandas as pd
 from regiowerk.demography.ccm import CohortComponentModel, ProjectionResult
 from regiowerk.demography.scenario import Scenario, check_sites, settlement_movers
 from regiowerk.errors import RegiowerkError
+from regiowerk.formatting import fmt_int
 from regiowerk.provenance import Provenance
 from regiowerk.workspace import TableRecord, Workspace
 
@@ -43,10 +44,6 @@ class ScenarioRun:
     notes: list[str] = field(default_factory=list)
     multilocal: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Persons with a secondary residence (ags, year, persons) caused by employers."""
-
-
-def _german(number: float) -> str:
-    return f"{number:,.0f}".replace(",", ".")
 
 
 def _distances_km(municipalities: gpd.GeoDataFrame, site: str) -> pd.Series:
@@ -116,9 +113,9 @@ def run_scenario(workspace: Workspace, scenario: Scenario) -> ScenarioRun:
             in_migration += added
             multilocal.append(secondary.assign(employer=employer.name))
             notes.append(
-                f"{employer.name}: {_german(added.sum())} zusätzliche Einwohner mit "
+                f"{employer.name}: {fmt_int(added.sum())} zusätzliche Einwohner mit "
                 f"Hauptwohnsitz bis {scenario.horizon} zugezogen, "
-                f"{_german(secondary['persons'].sum())} mit Zweitwohnsitz."
+                f"{fmt_int(secondary['persons'].sum())} mit Zweitwohnsitz."
             )
     q = np.clip((1.0 - base.survival) * scenario.mortality_factor, 0.0, 1.0)
     model = CohortComponentModel(

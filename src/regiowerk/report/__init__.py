@@ -18,7 +18,8 @@ import regiowerk.report.sections  # noqa: F401  (registers the built-in sections
 from regiowerk import __version__
 from regiowerk.ags import land_abbreviation, land_name
 from regiowerk.fileio import atomic_write_bytes
-from regiowerk.report.html import Document, RenderedSection, fmt_date, render_document
+from regiowerk.formatting import fmt_date
+from regiowerk.report.html import Document, RenderedSection, render_document
 from regiowerk.report.registry import (
     ReportContext,
     ReportError,

@@ -30,7 +30,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import Bbox
 
-from regiowerk.report.html import fmt_float, fmt_int
+from regiowerk.formatting import fmt_float, fmt_int
 
 DPI = 150
 """Resolution of the embedded PNGs: sharp on screen and in print, small enough to embed."""

@@ -22,8 +22,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from regiowerk.errors import RegiowerkError
+from regiowerk.formatting import fmt_float, fmt_int
 from regiowerk.report import figures
-from regiowerk.report.html import esc, fmt_float, fmt_int, note_box
+from regiowerk.report.html import esc, note_box
 from regiowerk.schema import table_spec
 from regiowerk.workspace import Workspace
 

@@ -38,6 +38,7 @@ import pandas as pd
 
 from regiowerk.ags import LAENDER, AgsPaddedWarning, normalize_ags_column
 from regiowerk.errors import AgsError
+from regiowerk.formatting import fmt_int
 from regiowerk.provenance import Provenance
 from regiowerk.schema import table_spec, validate
 from regiowerk.sources.base import (
@@ -842,28 +843,25 @@ def _split_population(
 
 
 def _summary(cells: Cells, built: list[Built], frame: pd.DataFrame) -> list[str]:
-    tables = ", ".join(f"{b.table} ({_n(len(b.frame))} Zeilen)" for b in built)
+    tables = ", ".join(f"{b.table} ({fmt_int(len(b.frame))} Zeilen)" for b in built)
     lines = [f"{cells.file.name}: Tabelle {cells.code} → {tables}."]
     counts = frame["flag"].value_counts()
     if len(counts):
         parts = ", ".join(
-            f"{_n(int(n))} × {mark!r}" + (" (= 0)" if mark == "-" else " (fehlend)")
+            f"{fmt_int(int(n))} × {mark!r}" + (" (= 0)" if mark == "-" else " (fehlend)")
             for mark, n in counts.items()
         )
         lines.append(
-            f"{cells.file.name}: {_n(int(counts.sum()))} Werte mit GENESIS-Platzhaltern, in "
+            f"{cells.file.name}: {fmt_int(int(counts.sum()))} Werte mit GENESIS-Platzhaltern, in "
             f"der Spalte 'flag' vermerkt: {parts}."
         )
     if "quality" in cells.frame.columns:
         provisional = int((cells.frame["quality"].str.strip() == "p").sum())
         if provisional:
-            lines.append(f"{cells.file.name}: {_n(provisional)} vorläufige Werte (Kennzeichen p).")
+            lines.append(
+                f"{cells.file.name}: {fmt_int(provisional)} vorläufige Werte (Kennzeichen p)."
+            )
     return lines
-
-
-def _n(number: int) -> str:
-    """Integer with the German thousands separator."""
-    return f"{number:,}".replace(",", ".")
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from regiowerk.formatting import fmt_int
 from regiowerk.provenance import Provenance
 from regiowerk.schema import validate
 from regiowerk.sources.base import (
@@ -109,7 +110,7 @@ def read(paths: Sequence[Path], *, encoding: str | None = None) -> ImportResult:
         frames.append((path, frame))
         result.add("indicators", frame, _provenance(path, lookups))
         result.messages.append(
-            f"{path.name}: {len(frame):,} Werte".replace(",", ".")
+            f"{path.name}: {fmt_int(len(frame))} Werte"
             + f" von {frame['indicator'].nunique()} Indikatoren, "
             f"{frame['region_type'].nunique()} Raumbezügen, Jahre "
             f"{frame['year'].min()}–{frame['year'].max()}; leere Zellen nicht übernommen."

@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 
 from regiowerk.ags import normalize_ags_column
+from regiowerk.formatting import fmt_int
 from regiowerk.provenance import Provenance
 from regiowerk.schema import CRS, validate
 from regiowerk.sources.base import (
@@ -258,16 +259,11 @@ def _germany_remark(frame: pd.DataFrame, path: Path) -> list[str]:
     if germany.empty or municipal.empty or germany.iloc[0] == municipal.sum():
         return []
     return [
-        f"{path.name}: Deutschland {_de(germany.iloc[0])} Einwohner, Summe der "
-        f"{_de(len(municipal))} Gemeinden {_de(municipal.sum())}. Der Bundeswert enthält "
+        f"{path.name}: Deutschland {fmt_int(germany.iloc[0])} Einwohner, Summe der "
+        f"{fmt_int(len(municipal))} Gemeinden {fmt_int(municipal.sum())}. Der Bundeswert enthält "
         f"zusätzlich Angehörige von Bundeswehr, Polizei und Auswärtigem Dienst im Ausland; "
         f"beide Werte sind übernommen (Region 'DG' bzw. AGS) und nicht zu addieren."
     ]
-
-
-def _de(number: float) -> str:
-    """An integer with German thousands separators (82.711.282)."""
-    return f"{int(number):,}".replace(",", ".")
 
 
 # --------------------------------------------------------------------------------------------

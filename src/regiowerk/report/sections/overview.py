@@ -9,24 +9,13 @@ import pandas as pd
 from markupsafe import Markup
 
 from regiowerk.ags import land_abbreviation
+from regiowerk.formatting import fmt_date, fmt_float, fmt_int, fmt_percent
+from regiowerk.provenance import CENSUS_LABELS
 from regiowerk.report import figures
-from regiowerk.report.html import (
-    Column,
-    data_table,
-    esc,
-    fmt_float,
-    fmt_int,
-    fmt_percent,
-    key_figures,
-)
+from regiowerk.report.html import Column, data_table, esc, key_figures
 from regiowerk.report.registry import ReportContext, register_section
 from regiowerk.schema import table_spec
 
-CENSUS_LABELS = {
-    "pre2011": "Basis vor dem Zensus 2011",
-    "zensus2011": "Basis Zensus 2011",
-    "zensus2022": "Basis Zensus 2022",
-}
 CENTRALITY = {"ober": "Oberzentrum", "mittel": "Mittelzentrum", "grund": "Grundzentrum"}
 """German names of the centrality levels; ``none`` and missing values are shown as "—"."""
 
@@ -130,7 +119,7 @@ def _totals(
     same_basis = table[(table["census_basis"] == basis) & (table["year"] < year)]
     earlier = int(same_basis["year"].min()) if len(same_basis) else None
     note = ctx.note(
-        f"{title} fehlt: gezeigt werden die Einwohnersummen ({CENSUS_LABELS[basis]}) ohne "
+        f"{title} fehlt: gezeigt werden die Einwohnersummen (Basis {CENSUS_LABELS[basis]}) ohne "
         f"Altersgliederung; Anteile nach Alter und Altersaufbau entfallen."
     )
     earlier_rows = same_basis[same_basis["year"] == earlier] if earlier else None
@@ -140,17 +129,12 @@ def _totals(
         earlier_year=earlier,
         earlier_rows=earlier_rows,
         by_age=False,
-        date=_german_date(current["reference_date"].iloc[0]),
-        earlier_date=_german_date(earlier_rows["reference_date"].iloc[0])
+        date=fmt_date(current["reference_date"].iloc[0]),
+        earlier_date=fmt_date(earlier_rows["reference_date"].iloc[0])
         if earlier_rows is not None
         else "",
     )
     return population, [note]
-
-
-def _german_date(iso: str) -> str:
-    year, month, day = str(iso).split("-")
-    return f"{day}.{month}.{year}"
 
 
 def _municipality_stats(

@@ -24,8 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from regiowerk.demography import error_bands, indicators
+from regiowerk.formatting import fmt_float, fmt_int
 from regiowerk.report import figures
-from regiowerk.report.html import Column, data_table, esc, fmt_float, fmt_int
+from regiowerk.report.html import Column, data_table, esc
 from regiowerk.report.registry import ReportContext, register_section
 
 MAIN_SCENARIO = "trend"

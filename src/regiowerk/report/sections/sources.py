@@ -7,18 +7,12 @@ import matplotlib
 from markupsafe import Markup
 
 from regiowerk import __version__
-from regiowerk.provenance import Provenance
-from regiowerk.report.html import MISSING, Column, data_table, esc, fmt_date, fmt_int
+from regiowerk.formatting import MISSING, fmt_date, fmt_int
+from regiowerk.provenance import CENSUS_LABELS, Provenance
+from regiowerk.report.html import Column, data_table, esc
 from regiowerk.report.registry import ReportContext, register_section
 from regiowerk.schema import TABLES, table_spec
 from regiowerk.workspace import TableRecord
-
-CENSUS_BASIS = {
-    "pre2011": "vor Zensus 2011",
-    "zensus2011": "Zensus 2011",
-    "zensus2022": "Zensus 2022",
-}
-"""German names of :data:`regiowerk.provenance.CENSUS_BASES`."""
 
 _COLUMNS = (
     Column("Tabelle"),
@@ -58,7 +52,7 @@ def _row(record: TableRecord) -> list[str]:
     if prov.url:
         origin.append(f'<span class="url">{esc(prov.url)}</span>')
     origin += [f"Lizenz: {esc(prov.licence)}", f"Namensnennung: {esc(prov.attribution)}"]
-    basis = CENSUS_BASIS.get(prov.census_basis or "", MISSING)
+    basis = CENSUS_LABELS.get(prov.census_basis or "", MISSING)
     status = [
         f"Abruf: {fmt_date(prov.retrieved)}",
         f"Gebietsstand: {fmt_date(prov.gebietsstand)}",
