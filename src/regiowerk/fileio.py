@@ -7,6 +7,7 @@ into place with ``os.replace``, which is atomic on POSIX file systems and on Win
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -65,3 +66,9 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` atomically."""
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's content (hex)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

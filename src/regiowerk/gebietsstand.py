@@ -55,7 +55,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from regiowerk.ags import normalize_ags_column
 from regiowerk.errors import RegiowerkError
-from regiowerk.sources.base import SourceError
+from regiowerk.sources.base import SourceError, first_row
 
 Weight = Literal["population", "area", "employment"]
 WEIGHTS: tuple[Weight, ...] = ("population", "area", "employment")
@@ -449,7 +449,7 @@ def _read_bbsr_table(path: Path) -> list[Step]:
     frame[targets[0]] = normalize_ags_column(frame[targets[0]], file=path.name, column=targets[0])
     years = pd.to_numeric(frame["year_xw"], errors="coerce")
     if years.isna().any():
-        line = int(np.asarray(frame.index)[years.isna().to_numpy()][0])
+        line = first_row(years.isna())
         raise SourceError("Jahr fehlt oder ist keine Zahl.", file=path, row=line, column="year_xw")
     frame = frame.rename(columns={"ags_xw": "ags_from", targets[0]: "ags_to", **_BBSR_COLUMNS})
     source = f"BBSR-Umsteigeschlüssel {path.name}"
@@ -658,7 +658,7 @@ def _ga_changes(rows: list[tuple[Any, ...]], columns: _GaColumns, *, path: Path)
     kind = pd.to_numeric(body[columns.kind], errors="coerce")
     bad = kind.isna() | ~kind.isin([1, 2, 3, 4])
     if bad.any():
-        line = int(np.asarray(body.index)[bad.to_numpy()][0])
+        line = first_row(bad)
         raise SourceError("Änderungsart ist nicht 1–4.", file=path, row=line, column="Änderungsart")
     body = body[kind != 4]
     kind = kind[kind != 4]
@@ -677,7 +677,7 @@ def _ga_changes(rows: list[tuple[Any, ...]], columns: _GaColumns, *, path: Path)
         }
     )
     if out["date"].isna().any():
-        line = int(np.asarray(out.index)[out["date"].isna().to_numpy()][0])
+        line = first_row(out["date"].isna())
         raise SourceError("Wirksamkeitsdatum fehlt.", file=path, row=line, column="statistisch")
     key_only = (kind == 3) & (out["ags_from"] == out["ags_to"])  # only the ARS changed
     return out[~key_only]

@@ -19,7 +19,6 @@ reported by table name instead of producing wrong numbers.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 import tomllib
@@ -37,7 +36,7 @@ import tomli_w
 from regiowerk import __version__
 from regiowerk.ags import parse_ags, parse_kreis
 from regiowerk.errors import RegiowerkError, WorkspaceError
-from regiowerk.fileio import atomic_write_bytes, publish, temporary_path
+from regiowerk.fileio import atomic_write_bytes, publish, sha256_of, temporary_path
 from regiowerk.provenance import Provenance
 from regiowerk.schema import table_spec, validate
 
@@ -57,14 +56,6 @@ class TableRecord:
     rows: int
     saved: str
     provenance: Provenance
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _normalise_selection(keys: Iterable[str]) -> tuple[str, ...]:
@@ -244,7 +235,7 @@ class Workspace:
         hint = "'regiowerk workspace validate' zeigt alle Probleme; Tabelle neu importieren."
         if not file.is_file():
             raise WorkspaceError(f"Tabelle {name!r}: Datei {file} fehlt. {hint}")
-        if _sha256(file) != record.sha256:
+        if sha256_of(file) != record.sha256:
             raise WorkspaceError(
                 f"Tabelle {name!r}: Datei {file} ist beschädigt oder wurde verändert "
                 f"(Prüfsumme stimmt nicht mit {MANIFEST} überein). {hint}"
@@ -321,7 +312,7 @@ class Workspace:
             else:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 pq.write_table(table, tmp, compression="zstd")
-            sha = _sha256(tmp)
+            sha = sha256_of(tmp)
             final = table_dir / f"{name}-{sha[:8]}.parquet"
             publish(tmp, final)
         return final, sha, len(frame)

@@ -9,7 +9,7 @@ a schema violation names the line a user can open in an editor or Excel.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import io
 import re
 from collections.abc import Callable, Sequence
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from regiowerk import fileio
 from regiowerk.errors import RegiowerkError
 from regiowerk.provenance import Provenance
 from regiowerk.schema import table_spec
@@ -116,11 +117,15 @@ def source_format(key: str) -> SourceFormat:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """SHA-256 of a source file, computed once per file state (path, size, modification time):
+    readers record it in the provenance of every table they build from the file."""
+    stat = path.stat()
+    return _sha256_cached(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    return fileio.sha256_of(Path(path))
 
 
 def read_text(path: Path, *, encoding: str | None = None) -> str:

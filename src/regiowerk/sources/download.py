@@ -57,6 +57,7 @@ from typing import IO, Any
 from regiowerk import __version__
 from regiowerk.ags import LAENDER, land_of
 from regiowerk.errors import AgsError, RegiowerkError
+from regiowerk.fileio import atomic_write_bytes, publish, sha256_of
 
 ProgressCallback = Callable[[int, int | None], None]
 Check = Callable[[Path, Message], None]
@@ -159,7 +160,7 @@ class Downloader:
             _verify(transfer, url, sha256=sha256, md5=md5)
             if check is not None:
                 check(transfer.path, transfer.headers)
-            os.replace(transfer.path, target)
+            publish(transfer.path, target)
         finally:
             transfer.path.unlink(missing_ok=True)
         index = self._read_index()
@@ -190,7 +191,7 @@ class Downloader:
             return False
         if md5 and entry.get("md5") != md5.lower():
             return False
-        if _digest(target, "sha256") != entry.get("sha256"):
+        if sha256_of(target) != entry.get("sha256"):
             self.messages.append(
                 f"{target.name}: Prüfsumme der Datei im Zwischenspeicher stimmt nicht mehr "
                 f"(beschädigt oder verändert); neu heruntergeladen."
@@ -212,10 +213,7 @@ class Downloader:
 
     def _write_index(self, files: dict[str, Any]) -> None:
         text = json.dumps({"version": 1, "files": files}, indent=2, ensure_ascii=False)
-        handle, temporary = tempfile.mkstemp(dir=self.cache_dir, prefix=".index-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-        os.replace(temporary, self.cache_dir / INDEX)
+        atomic_write_bytes(self.cache_dir / INDEX, (text + "\n").encode("utf-8"))
 
     # ---- transfer --------------------------------------------------------------------------
 
@@ -324,14 +322,6 @@ def _verify(transfer: _Transfer, url: str, *, sha256: str | None, md5: str | Non
                 f"{got}. Die Datei wurde verworfen; später erneut versuchen.",
                 url=url,
             )
-
-
-def _digest(path: Path, kind: str) -> str:
-    digest = hashlib.new(kind)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _cache_key(url: str, form: Mapping[str, str] | None) -> str:

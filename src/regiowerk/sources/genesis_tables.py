@@ -47,6 +47,7 @@ from regiowerk.sources.base import (
     ImportResult,
     SourceError,
     file_provenance,
+    first_row,
     has_census_column,
     parse_german_numbers,
 )
@@ -517,7 +518,7 @@ def parse_values(values: pd.Series, *, file: Path, column: str) -> tuple[pd.Seri
         converted = pd.to_numeric(other, errors="coerce")
         odd = converted.isna() & other.notna()
         if odd.any():
-            line = other.index[odd.to_numpy()][0]
+            line = first_row(odd)
             raise SourceError(
                 f"{other[odd].iloc[0]!r} ist keine Zahl.", file=file, row=line, column=column
             )

@@ -55,6 +55,7 @@ from regiowerk.sources.base import (
     SourceError,
     SourceFormat,
     file_provenance,
+    first_row,
     read_text,
     register_format,
 )
@@ -154,7 +155,7 @@ def _read_gpkg(path: Path) -> gpd.GeoDataFrame:
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     points = frame.geometry.isna() | frame.geometry.is_empty | (frame.geom_type == "Point")
     if not points.all():
-        row = frame.index[~points.to_numpy()][0]
+        row = first_row(~points)
         raise SourceError(
             f"Geometrietyp {frame.geometry.loc[row].geom_type}, erwartet Punkt.",
             file=path,
@@ -205,7 +206,7 @@ def _coordinate(
     values = pd.to_numeric(text.where(text != ""), errors="coerce")
     bad = (values.isna() & (text != "")) | (values.abs() > limit)
     if bad.any():
-        row = frame.index[bad.to_numpy()][0]
+        row = first_row(bad)
         raise SourceError(
             f"{frame.loc[row, column]!r} ist keine Koordinate in Grad.",
             file=path,
@@ -233,7 +234,7 @@ def _facilities(raw: gpd.GeoDataFrame, path: Path, messages: list[str]) -> gpd.G
     raw = _with_location(raw, path, messages)
     ids = raw["id"].fillna("").astype(str).str.strip()
     if (ids == "").any():
-        row = raw.index[(ids == "").to_numpy()][0]
+        row = first_row(ids == "")
         raise SourceError("Standort-ID fehlt.", file=path, row=row, column="id")
     raw = _first_per_id(raw.assign(id=ids), path, messages)
     frame = gpd.GeoDataFrame(
@@ -276,7 +277,7 @@ def _first_per_id(raw: gpd.GeoDataFrame, path: Path, messages: list[str]) -> gpd
         f"{path.name}: {raw.loc[repeated, 'id'].nunique()} Standort-IDs mehrfach; "
         f"{identical} Zeilen wiederholen eine andere vollständig, {differing} weichen in "
         f"Standortname oder Koordinaten ab. Je ID wurde die erste Zeile übernommen "
-        f"(erste Wiederholung: Zeile {raw.index[repeated.to_numpy()][0]})."
+        f"(erste Wiederholung: Zeile {first_row(repeated)})."
     )
     return raw[~repeated]
 
@@ -303,7 +304,7 @@ def _beds(raw: pd.DataFrame, path: Path) -> pd.Series:
     values = pd.to_numeric(text.where(text != ""), errors="coerce")
     bad = values.isna() & (text != "")
     if bad.any():
-        row = raw.index[bad.to_numpy()][0]
+        row = first_row(bad)
         raise SourceError(
             f"{text.loc[row]!r} ist keine Bettenzahl.", file=path, row=row, column="cap_beds"
         )

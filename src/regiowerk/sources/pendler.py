@@ -68,6 +68,7 @@ from regiowerk.sources.base import (
     SourceError,
     SourceFormat,
     file_provenance,
+    first_row,
     read_text,
     register_format,
 )
@@ -405,7 +406,7 @@ def _reporting_keys(
     starts = text.notna()
     bad = starts & ~text.str.fullmatch(r"[0-9]+").fillna(False).astype(bool) & is_row
     if bad.any():
-        row = _first(bad)
+        row = first_row(bad)
         raise SourceError(
             f"{text[row]!r} ist kein Schlüssel des {'Wohn' if kind.outgoing else 'Arbeits'}orts.",
             file=path,
@@ -423,14 +424,9 @@ def _reporting_keys(
             f"Zeile ohne {'Wohnort' if kind.outgoing else 'Arbeitsort'} (kein Schlüssel in "
             f"Spalte {_column_name(layout.reporting)} darüber).",
             file=path,
-            row=_first(orphan),
+            row=first_row(orphan),
         )
     return carried
-
-
-def _first(mask: pd.Series) -> int:
-    """Index label (line number) of the first true value of ``mask``."""
-    return int(np.asarray(mask.index)[np.asarray(mask, dtype=bool)][0])
 
 
 def _column_name(column: int) -> str:
@@ -455,7 +451,7 @@ def _counts(
                 raise SourceError(
                     f"Blatt '{sheet}': Wert fehlt.",
                     file=path,
-                    row=_first(empty),
+                    row=first_row(empty),
                     column=title,
                 )
             persons, suppressed = numbers, marks
@@ -474,7 +470,7 @@ def _parse_count_column(
     empty = values.isna() | (text == "").fillna(False).astype(bool)
     bad = ~(is_number | is_digits | marks | empty)
     if bad.any():
-        row = _first(bad)
+        row = first_row(bad)
         raise SourceError(
             f"Blatt '{sheet}': {values[row]!r} ist weder eine Zahl noch eine Sperrmarke "
             f"('*' oder 'X').",
@@ -486,7 +482,7 @@ def _parse_count_column(
     numbers = numbers.fillna(pd.to_numeric(digits.where(is_digits)).astype("float64"))
     negative = numbers < 0
     if negative.any():
-        row = _first(negative)
+        row = first_row(negative)
         raise SourceError(
             f"Blatt '{sheet}': negative Anzahl {values[row]!r}.", file=path, row=row, column=title
         )
@@ -523,7 +519,7 @@ def _classify(
     frame.loc[is_total, "kind"] = "total"
     unknown = (rest & ~abroad) | (abroad if kind.outgoing else False)
     if unknown.any():
-        row = _first(unknown)
+        row = first_row(unknown)
         raise SourceError(
             f"Blatt '{kind.name}': unbekannte Zeile {key[row]!r} / {label[row]!r} (erwartet "
             f"Gemeinde-, Kreis- oder Landesschlüssel, 'Übrige …', Ausland oder eine "
@@ -537,7 +533,7 @@ def _classify(
     length = frame["region"].str.len()
     too_fine = is_digit & (length > kind.level)
     if too_fine.any():
-        row = _first(too_fine)
+        row = first_row(too_fine)
         raise SourceError(
             f"Blatt '{kind.name}': Schlüssel {key[row]!r} ist feiner als die Ebene des Blatts "
             f"({kind.level} Ziffern).",

@@ -38,7 +38,13 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from regiowerk.sources.base import ImportResult, SourceError, SourceFormat, register_format
+from regiowerk.sources.base import (
+    ImportResult,
+    SourceError,
+    SourceFormat,
+    first_row,
+    register_format,
+)
 from regiowerk.sources.genesis import cells_from_grid
 from regiowerk.sources.genesis_tables import (
     KEY_PATTERN,
@@ -144,7 +150,7 @@ def _split_layout(
     is_data = filled & ~is_time
     bad = is_data & ~first.str.fullmatch(KEY_PATTERN.pattern).fillna(False).astype(bool)
     if bad.any():
-        line = int(body.index[bad.to_numpy()][0])
+        line = first_row(bad)
         raise SourceError(
             f"weder Stichtag noch Regionalschlüssel: {first[line]!r}.",
             file=path,
@@ -154,7 +160,7 @@ def _split_layout(
     times = first.where(is_time).ffill()
     orphan = is_data & times.isna()
     if orphan.any():
-        line = int(body.index[orphan.to_numpy()][0])
+        line = first_row(orphan)
         raise SourceError("Stichtag vor den ersten Datenzeilen fehlt.", file=path, row=line)
     data = body[is_data]
     used = [j for j, p in enumerate(paths) if any(p)]

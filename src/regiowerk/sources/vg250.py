@@ -75,6 +75,7 @@ from regiowerk.sources.base import (
     SourceError,
     SourceFormat,
     file_provenance,
+    first_row,
     register_format,
 )
 
@@ -247,7 +248,7 @@ def _land_only(frame: gpd.GeoDataFrame, layer: _Layer, messages: list[str]) -> g
     geofaktor = pd.to_numeric(frame["GF"], errors="coerce")
     bad = geofaktor.isna()
     if bad.any():
-        row = frame.index[bad.to_numpy()][0]
+        row = first_row(bad)
         raise SourceError(
             f"{layer.label}: Geofaktor {frame.loc[row, 'GF']!r} ist keine Zahl.",
             file=layer.path,
@@ -314,7 +315,7 @@ def _repair(frame: gpd.GeoDataFrame, layer: _Layer, messages: list[str]) -> gpd.
     geometry = frame.geometry
     wrong_type = ~geometry.geom_type.isin(_POLYGONAL)
     if wrong_type.any():
-        row = frame.index[wrong_type.to_numpy()][0]
+        row = first_row(wrong_type)
         raise SourceError(
             f"{layer.label}: Geometrietyp {geometry.loc[row].geom_type}, erwartet Polygon "
             f"(AGS {frame.loc[row, 'AGS']}).",
