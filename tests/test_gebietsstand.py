@@ -542,3 +542,10 @@ def test_gv_2011_onto_2020_and_later(real_data: Path) -> None:
         later = crosswalk.remap(gv2011, "persons", key="ags", from_year=2011, to_year=year)
         assert later["persons"].sum() == 81_843_743
     assert time.perf_counter() - started < 60
+
+
+def test_a_broken_workbook_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "gebietsaenderungen.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(SourceError, match="keine lesbare xlsx-Arbeitsmappe"):
+        split_and_merge().add_gebietsaenderungen(broken)

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import zipfile
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -547,7 +548,7 @@ def _keys_from_cells(values: pd.Series, *, where: str, column: object) -> pd.Ser
 def _open_workbook(path: Path) -> Any:
     try:
         return load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise SourceError(f"keine lesbare xlsx-Arbeitsmappe ({exc}).", file=path) from None
 
 
