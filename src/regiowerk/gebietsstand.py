@@ -367,7 +367,6 @@ def _make_step(
     source: str,
     complete: bool,
     shares: bool,
-    remarks: Sequence[str] = (),
 ) -> Step:
     """A step with normalised shares per weight (falling back where a weight is broken)."""
     if to_year <= from_year:
@@ -395,7 +394,7 @@ def _make_step(
         chosen, used = _with_fallback(weight, valid, normalised, group)
         out[weight] = chosen
         fallbacks[weight] = used
-    return Step(from_year, to_year, out, complete, source, fallbacks, tuple(remarks))
+    return Step(from_year, to_year, out, complete, source, fallbacks)
 
 
 def _shares(raw: pd.Series, group: pd.Series, *, shares: bool) -> tuple[pd.Series, pd.Series]:

@@ -29,8 +29,7 @@ from regiowerk.sources import all_formats
 from regiowerk.sources.base import (
     ImportResult,
     SourceError,
-    has_census_column,
-    merge_provenance,
+    merge_table_provenance,
     source_format,
 )
 from regiowerk.workspace import MANIFEST, TableRecord, Workspace
@@ -41,9 +40,14 @@ COLLECTION_NAME = "Deutschland (Importe)"
 ALL_LAENDER = tuple(f"{n:02d}" for n in range(1, 17))
 
 
+def matching_formats(path: Path) -> list[str]:
+    """Keys of every format whose ``detect`` recognises ``path``."""
+    return [key for key, fmt in all_formats().items() if fmt.detect(path)]
+
+
 def detect_format(path: Path) -> str:
     """Key of the format that recognises ``path``; a clear error when none or several do."""
-    hits = [key for key, fmt in all_formats().items() if fmt.detect(path)]
+    hits = matching_formats(path)
     if len(hits) == 1:
         return hits[0]
     if not hits:
@@ -88,7 +92,6 @@ def import_files(
     if missing:
         raise SourceError("Datei nicht gefunden.", file=missing[0])
     if source != "auto":
-        all_formats()
         extra = _format_options(source, options or {})
         return [source_format(source).read(list(paths), encoding=encoding, **extra)]
     if options:
@@ -140,22 +143,16 @@ def merge_into(workspace: Workspace, results: Iterable[ImportResult]) -> dict[st
         if workspace.has(name):
             merged[name] = (
                 _combine(workspace.load(name), frame, name),
-                merge_provenance(
-                    workspace.provenance(name), provenance[name], per_row=has_census_column(name)
-                ),
+                merge_table_provenance(name, workspace.provenance(name), provenance[name]),
             )
         else:
             merged[name] = (frame, provenance[name])
     return workspace.save_many(merged)
 
 
-def _max_year(results: Iterable[ImportResult]) -> int:
-    years = [
-        int(frame["year"].max())
-        for result in results
-        for frame in result.tables.values()
-        if "year" in frame.columns and len(frame)
-    ]
+def _max_year(frames: Iterable[pd.DataFrame]) -> int:
+    """Latest year in any of ``frames`` (the base year of a new workspace)."""
+    years = [int(f["year"].max()) for f in frames if "year" in f.columns and len(f)]
     if not years:
         raise RegiowerkError("Kein Bezugsjahr in den Daten; --base-year angeben.")
     return max(years)
@@ -168,7 +165,10 @@ def open_or_create_collection(
     if (path / MANIFEST).exists():
         return Workspace.open(path)
     return Workspace.create(
-        path, name=name or COLLECTION_NAME, selection=ALL_LAENDER, base_year=_max_year(results)
+        path,
+        name=name or COLLECTION_NAME,
+        selection=ALL_LAENDER,
+        base_year=_max_year(f for r in results for f in r.tables.values()),
     )
 
 
@@ -194,7 +194,7 @@ def read_folder(
     groups: dict[str, list[Path]] = {}
     formats = all_formats()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        hits = [key for key, fmt in formats.items() if fmt.detect(path)]
+        hits = matching_formats(path)
         if len(hits) == 1:
             groups.setdefault(hits[0], []).append(path)
         else:
@@ -225,9 +225,7 @@ def _tables_of(
             prov = result.provenance[name]
             if name in tables:
                 tables[name] = _combine(tables[name], frame, name)
-                provenance[name] = merge_provenance(
-                    provenance[name], prov, per_row=has_census_column(name)
-                )
+                provenance[name] = merge_table_provenance(name, provenance[name], prov)
             else:
                 tables[name], provenance[name] = frame, prov
     return tables, provenance
@@ -271,10 +269,7 @@ def create_region_workspace(
     }
     if not selected:
         raise RegiowerkError("Die Auswahl enthält in keiner Tabelle Daten.")
-    years = [int(f["year"].max()) for f in selected.values() if "year" in f.columns]
-    if base_year is None and not years:
-        raise RegiowerkError("Kein Bezugsjahr in den Daten; --base-year angeben.")
-    year = base_year or max(years)
+    year = base_year or _max_year(selected.values())
     workspace = Workspace.create(
         path,
         name=name or f"Region {' + '.join(chosen.keys)}",

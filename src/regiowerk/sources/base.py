@@ -77,8 +77,8 @@ class ImportResult:
         """Add a table; a second frame for the same table is appended (several files)."""
         if table in self.tables:
             self.tables[table] = pd.concat([self.tables[table], frame], ignore_index=True)
-            self.provenance[table] = merge_provenance(
-                self.provenance[table], provenance, per_row=has_census_column(table)
+            self.provenance[table] = merge_table_provenance(
+                table, self.provenance[table], provenance
             )
         else:
             self.tables[table] = frame
@@ -109,6 +109,9 @@ def register_format(fmt: SourceFormat) -> SourceFormat:
 
 def source_format(key: str) -> SourceFormat:
     """The format called ``key``; unknown keys list the known ones."""
+    from regiowerk.sources import all_formats  # registers every format module once
+
+    all_formats()
     try:
         return FORMATS[key]
     except KeyError:
@@ -326,6 +329,11 @@ def merge_provenance(old: Provenance, new: Provenance, *, per_row: bool = False)
         source_files=files,
         source_sha256=hashes,
     )
+
+
+def merge_table_provenance(table: str, old: Provenance, new: Provenance) -> Provenance:
+    """:func:`merge_provenance` for ``table``; bases may differ where it has a basis column."""
+    return merge_provenance(old, new, per_row=has_census_column(table))
 
 
 def file_provenance(
