@@ -152,6 +152,7 @@ def demo(
 ) -> None:
     """Musterregion (synthetisch) erzeugen und ihren Bericht schreiben."""
     from regiowerk.demo import STEPS, generate_demo
+    from regiowerk.demography.ccm import CohortComponentModel
     from regiowerk.demography.projection import run_scenario, save_projection
     from regiowerk.report import build_report, report_steps
 
@@ -174,9 +175,10 @@ def demo(
         workspace.save_many(
             {name: (frame, region.provenance[name]) for name, frame in region.tables.items()}
         )
+        trend = CohortComponentModel.from_workspace(workspace)
         for scenario in _demo_scenarios(region.tables["municipalities"]):
             step(f"Vorausberechnung {scenario.name}")
-            save_projection(workspace, run_scenario(workspace, scenario))
+            save_projection(workspace, run_scenario(workspace, scenario, base=trend))
     console.print(f"Arbeitsbereich: [bold]{out.resolve()}[/]")
     if report:
         target = out / "bericht.html"
@@ -299,17 +301,19 @@ def project_command(
     horizon: Annotated[int | None, typer.Option(help="Zieljahr statt dem des Szenarios.")] = None,
 ) -> None:
     """Bevölkerung je Gemeinde nach Alter und Geschlecht vorausberechnen (Tabelle projection)."""
+    from regiowerk.demography.ccm import CohortComponentModel
     from regiowerk.demography.projection import run_scenario, save_projection
 
     workspace = Workspace.open(directory)
     chosen = [_scenario(value) for value in (scenario or ["trend"])]
+    trend = CohortComponentModel.from_workspace(workspace)
     table = Table("Szenario", "Basisjahr", "Einwohner", "Zieljahr", "Einwohner", "Veränderung")
     with _progress(len(chosen), "Vorausberechnung") as step:
         for item in chosen:
             step(item.name)
             if horizon is not None:
                 item = item.model_copy(update={"horizon": horizon})
-            run = run_scenario(workspace, item)
+            run = run_scenario(workspace, item, base=trend)
             save_projection(workspace, run)
             totals = run.result.totals().sum(axis=1)
             table.add_row(

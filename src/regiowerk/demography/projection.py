@@ -85,9 +85,15 @@ def _movers_array(
     return out
 
 
-def run_scenario(workspace: Workspace, scenario: Scenario) -> ScenarioRun:
-    """Project ``workspace`` under ``scenario`` (see the module docstring)."""
-    base = CohortComponentModel.from_workspace(workspace, scenario=scenario.name)
+def run_scenario(
+    workspace: Workspace, scenario: Scenario, *, base: CohortComponentModel | None = None
+) -> ScenarioRun:
+    """Project ``workspace`` under ``scenario`` (see the module docstring).
+
+    ``base`` is the trend model of the workspace (:meth:`CohortComponentModel.from_workspace`);
+    pass it when running several scenarios so that tables are read and rates estimated once.
+    """
+    base = base or CohortComponentModel.from_workspace(workspace)
     steps = scenario.horizon - base.base_year
     if steps <= 0:
         raise RegiowerkError(
