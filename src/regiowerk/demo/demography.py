@@ -41,13 +41,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from regiowerk.schema import MAX_AGE
+from regiowerk.schema import MAX_AGE, SEXES
 
 BASE_YEAR = 2023
 FIRST_YEAR = 2019
 YEARS = tuple(range(FIRST_YEAR, BASE_YEAR + 1))
 FLOW_YEARS = YEARS[1:]
-SEXES = ("m", "f")
 AGES = np.arange(MAX_AGE + 1)
 FERTILE = np.arange(15, 50)
 MOTHER_BANDS = tuple((a, a + 4) for a in range(15, 50, 5))

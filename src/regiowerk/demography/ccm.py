@@ -10,13 +10,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from regiowerk.demography.rates import DemographicRates, estimate_rates, stock_array
+from regiowerk.demography.rates import AGES, FERTILE, DemographicRates, estimate_rates, stock_array
 from regiowerk.errors import RegiowerkError
 from regiowerk.schema import MAX_AGE, SEXES
 
-AGES = np.arange(MAX_AGE + 1)
 SHAPE_TAIL = (2, MAX_AGE + 1)
-FERTILE = slice(15, 50)
 NEWBORN, MID, OPEN = slice(0, 1), slice(1, MAX_AGE), slice(MAX_AGE, MAX_AGE + 1)
 
 
@@ -47,14 +45,13 @@ class ProjectionResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     flows: NDArray[np.float64] | None = None
 
-    def population(self, *, include_base: bool = True) -> pd.DataFrame:
-        """Long frame ``ags, year, sex, age, persons, scenario`` (layout of ``projection``)."""
-        first = 0 if include_base else 1
-        years = self.years[first:]
+    def population(self) -> pd.DataFrame:
+        """Long frame ``ags, year, sex, age, persons, scenario`` (layout of ``projection``),
+        base year included."""
         index = pd.MultiIndex.from_product(
-            [years, self.regions, SEXES, AGES], names=["year", "ags", "sex", "age"]
+            [self.years, self.regions, SEXES, AGES], names=["year", "ags", "sex", "age"]
         )
-        frame = pd.DataFrame({"persons": self.stock[first:].ravel()}, index=index).reset_index()
+        frame = pd.DataFrame({"persons": self.stock.ravel()}, index=index).reset_index()
         frame["scenario"] = self.scenario
         frame = frame[["ags", "year", "sex", "age", "persons", "scenario"]]
         return frame.sort_values(["ags", "year", "sex", "age"], kind="stable").reset_index(

@@ -31,7 +31,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from regiowerk.demography.naive import check_base, kreis_of, kreis_totals
+from regiowerk.demography.naive import (
+    check_base,
+    horizons,
+    kreis_of,
+    kreis_totals,
+    year_frame,
+)
 
 SIZE_BOUNDS = (1_000.0, 5_000.0, 20_000.0)
 """Lower bounds of the size classes above the first (population in the last base year)."""
@@ -65,9 +71,9 @@ def kreis_drift(
     g_kreis = np.log(ratio) / (base_years[-1] - base_years[0])
     current = base[base_years[-1]].to_numpy(dtype=float)
     c = np.array([drift[s] for s in size_class(current)], dtype=float)
-    h = np.asarray(targets, dtype=float) - base_years[-1]
+    h, _ = horizons(base_years, targets)
     values = current[:, None] * np.exp(h[None, :] * (c + damping * g_kreis)[:, None])
-    return pd.DataFrame(values, index=base.index, columns=pd.Index(targets, name="year"))
+    return year_frame(values, base.index, targets)
 
 
 DEFAULT_METHOD = "kreis_drift"

@@ -28,15 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from regiowerk.demography.naive import ProjectionInputError
+from regiowerk.demography.naive import ProjectionInputError, safe_ratio
 from regiowerk.schema import MAX_AGE, SEXES
 
 CHILDBEARING = (15, 49)
 """Ages of the women in the child–woman ratio (inclusive)."""
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    return np.divide(numerator, denominator, out=np.ones_like(numerator), where=denominator > 0)
 
 
 @dataclass(frozen=True)
@@ -84,10 +80,10 @@ class HamiltonPerry:
         if (earlier < 0).any() or (later < 0).any() or np.isnan(earlier + later).any():
             raise ProjectionInputError("Bestände müssen vorhanden und nicht negativ sein.")
         ccr = np.ones_like(later)
-        ccr[..., 1:-1] = _ratio(later[..., 1:-1], earlier[..., :-2])
-        ccr[..., -1] = _ratio(later[..., -1], earlier[..., -2] + earlier[..., -1])
+        ccr[..., 1:-1] = safe_ratio(later[..., 1:-1], earlier[..., :-2])
+        ccr[..., -1] = safe_ratio(later[..., -1], earlier[..., -2] + earlier[..., -1])
         women = _women(later, ages)
-        cwr = _ratio(later[..., 0], np.repeat(women[:, None], len(SEXES), axis=1))
+        cwr = safe_ratio(later[..., 0], np.repeat(women[:, None], len(SEXES), axis=1))
         return cls(pd.Index(regions, name="region"), ages, int(year), ccr, cwr, later)
 
     @classmethod

@@ -131,16 +131,27 @@ def balances(components: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame
     return merged[["ags", "year", "natural_per_1000", "migration_per_1000"]]
 
 
-def demographic_type(population: pd.DataFrame, *, start: int, end: int) -> pd.Series:
-    """Demographic type (German label) per ``ags`` from the change ``start`` → ``end`` and the
-    share 65+ in ``end`` (rules :data:`TYPE_RULES`)."""
+def change_and_share(
+    population: pd.DataFrame, *, start: int, end: int
+) -> tuple[pd.Series, pd.Series]:
+    """Per ``ags``: population change ``start`` → ``end`` in percent and share 65+ in ``end``."""
     structure = age_structure(population[population["year"].isin([start, end])])
     wide = structure.pivot_table(index="ags", columns="year", values=["persons", "share_65"])
     if (start not in wide["persons"]) or (end not in wide["persons"]):
         raise RegiowerkError(f"Für den Typ werden die Jahre {start} und {end} gebraucht.")
     change = (wide["persons"][end] / wide["persons"][start] - 1) * 100
-    share = wide["share_65"][end]
-    labels = pd.Series("—", index=wide.index, name="demographic_type", dtype=object)
+    return change, wide["share_65"][end]
+
+
+def demographic_type(population: pd.DataFrame, *, start: int, end: int) -> pd.Series:
+    """Demographic type (German label) per ``ags`` from the change ``start`` → ``end`` and the
+    share 65+ in ``end`` (rules :data:`TYPE_RULES`)."""
+    return classify(*change_and_share(population, start=start, end=end))
+
+
+def classify(change: pd.Series, share: pd.Series) -> pd.Series:
+    """Demographic type for a population change (%) and a share 65+ (%) per ``ags``."""
+    labels = pd.Series("—", index=change.index, name="demographic_type", dtype=object)
     for rule in TYPE_RULES:  # the rules do not overlap
         hit = (
             (change >= rule.change_min)

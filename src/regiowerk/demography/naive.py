@@ -75,11 +75,17 @@ def check_base(base: pd.DataFrame, years: Sequence[int]) -> tuple[list[int], lis
     return base_years, targets
 
 
-def _frame(values: np.ndarray, index: pd.Index, targets: list[int]) -> pd.DataFrame:
+def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator`` where the denominator is positive, 1 elsewhere."""
+    return np.divide(numerator, denominator, out=np.ones_like(numerator), where=denominator > 0)
+
+
+def year_frame(values: np.ndarray, index: pd.Index, targets: list[int]) -> pd.DataFrame:
+    """Projected values (rows = ``index``, one column per target year)."""
     return pd.DataFrame(values, index=index, columns=pd.Index(targets, name="year"))
 
 
-def _horizons(base_years: list[int], targets: list[int]) -> tuple[np.ndarray, float]:
+def horizons(base_years: list[int], targets: list[int]) -> tuple[np.ndarray, float]:
     """Horizons ``t − l`` as a row vector and the base span ``l − b``."""
     return np.asarray(targets, dtype=float) - base_years[-1], float(base_years[-1] - base_years[0])
 
@@ -88,25 +94,25 @@ def constant(base: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
     """Constant projection: the last base year carried forward."""
     base_years, targets = check_base(base, years)
     last = base[base_years[-1]].to_numpy(dtype=float)
-    return _frame(np.repeat(last[:, None], len(targets), axis=1), base.index, targets)
+    return year_frame(np.repeat(last[:, None], len(targets), axis=1), base.index, targets)
 
 
 def linear(base: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
     """Linear extrapolation (LIN) of the change between first and last base year, floored at 0."""
     base_years, targets = check_base(base, years)
     first, last = (base[y].to_numpy(dtype=float) for y in (base_years[0], base_years[-1]))
-    h, span = _horizons(base_years, targets)
+    h, span = horizons(base_years, targets)
     values = last[:, None] + (last - first)[:, None] / span * h[None, :]
-    return _frame(np.maximum(values, 0.0), base.index, targets)
+    return year_frame(np.maximum(values, 0.0), base.index, targets)
 
 
 def exponential(base: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
     """Exponential extrapolation (EXP) of the growth rate between first and last base year."""
     base_years, targets = check_base(base, years)
     first, last = (base[y].to_numpy(dtype=float) for y in (base_years[0], base_years[-1]))
-    h, span = _horizons(base_years, targets)
-    ratio = np.divide(last, first, out=np.ones_like(last), where=first > 0)
-    return _frame(last[:, None] * ratio[:, None] ** (h[None, :] / span), base.index, targets)
+    h, span = horizons(base_years, targets)
+    ratio = safe_ratio(last, first)
+    return year_frame(last[:, None] * ratio[:, None] ** (h[None, :] / span), base.index, targets)
 
 
 def kreis_of(index: pd.Index) -> pd.Index:
@@ -145,14 +151,14 @@ def share_of_kreis(
     if shares == "constant":
         future_share = np.repeat(share[:, -1:], len(targets), axis=1)
     else:
-        h, span = _horizons(base_years, targets)
+        h, span = horizons(base_years, targets)
         future_share = share[:, -1:] + (share[:, -1:] - share[:, :1]) / span * h[None, :]
         future_share = np.maximum(future_share, 0.0)
         sums = pd.DataFrame(future_share).groupby(np.asarray(kreise)).transform("sum").to_numpy()
         future_share = np.divide(
             future_share, sums, out=np.zeros_like(future_share), where=sums > 0
         )
-    return _frame(future_share * k_future, base.index, targets)
+    return year_frame(future_share * k_future, base.index, targets)
 
 
 def share_of_kreis_trended(base: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:

@@ -25,14 +25,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from regiowerk.demography.ccm import CohortComponentModel, ProjectionResult
+from regiowerk.demography.ccm import SHAPE_TAIL, CohortComponentModel, ProjectionResult
 from regiowerk.demography.scenario import Scenario, check_sites, settlement_movers
 from regiowerk.errors import RegiowerkError
 from regiowerk.formatting import fmt_int
 from regiowerk.provenance import Provenance
+from regiowerk.schema import SEXES
 from regiowerk.workspace import TableRecord, Workspace
-
-SEXES = ("m", "f")
 
 
 @dataclass
@@ -67,7 +66,7 @@ def _movers_array(
     movers: pd.DataFrame, regions: tuple[str, ...], base_year: int, steps: int
 ) -> np.ndarray:
     """Movers (ags, year, sex, age, persons) → array (steps, regions, 2, 101)."""
-    out = np.zeros((steps, len(regions), 2, 101))
+    out = np.zeros((steps, len(regions), *SHAPE_TAIL))
     position = {ags: i for i, ags in enumerate(regions)}
     t = movers["year"].to_numpy() - base_year - 1
     keep = (t >= 0) & (t < steps) & movers["ags"].isin(position).to_numpy()
@@ -77,7 +76,7 @@ def _movers_array(
         (
             t[keep],
             rows["ags"].map(position).to_numpy(),
-            rows["sex"].map({"m": 0, "f": 1}).to_numpy(),
+            rows["sex"].map({sex: i for i, sex in enumerate(SEXES)}).to_numpy(),
             rows["age"].to_numpy(),
         ),
         rows["persons"].to_numpy(),

@@ -324,12 +324,12 @@ def estimate_rates(
     std_fert, std_surv, notes = _standards(rates, regions)
     size = stock[-1].sum(axis=(1, 2))
 
-    fert_obs, boys = _observed_total(births, "births", regions, years, size, by_sex=True)
+    fert_obs, boys = _observed_total(births, "births", "births", regions, years, size, by_sex=True)
     fert_exp = np.einsum("trx,rx->r", women_mid, std_fert)
-    f_fert = _scaled(fert_obs, fert_exp, births, regions)
-    death_obs, _ = _observed_total(deaths, "deaths", regions, years, size)
+    f_fert = _scaled(fert_obs, fert_exp, births, regions, "births")
+    death_obs, _ = _observed_total(deaths, "deaths", "deaths", regions, years, size)
     death_exp = np.einsum("trsx,rsx->r", expo, 1.0 - std_surv)
-    f_death = _scaled(death_obs, death_exp, deaths, regions)
+    f_death = _scaled(death_obs, death_exp, deaths, regions, "deaths")
     q_local = np.clip((1.0 - std_surv) * f_death[:, None, None], 0.0, 1.0)
 
     _require(
@@ -349,12 +349,12 @@ def estimate_rates(
                 for s in range(2)
             ]
         )
-    out_obs, _ = _observed_total(outs, "persons", regions, years, size)
+    out_obs, _ = _observed_total(outs, "migration", "persons", regions, years, size)
     out_exp = np.einsum("trsx,sx->r", expo, out_pooled)
-    f_out = _scaled(out_obs, out_exp, outs, regions)
+    f_out = _scaled(out_obs, out_exp, outs, regions, "migration")
     in_profile = _pooled_rate(in_rows, expo, regions) * expo.sum(axis=(0, 1))
     in_profile = in_profile / max(in_profile.sum(), 1e-300)
-    in_obs, _ = _observed_total(in_rows, "persons", regions, years, size)
+    in_obs, _ = _observed_total(in_rows, "migration", "persons", regions, years, size)
     in_counts = (in_obs / len(years))[:, None, None] * in_profile[None]
 
     factors = pd.DataFrame(
@@ -426,7 +426,7 @@ def _standards(
     return fert, cohort_survival(qx), tuple(notes)
 
 
-def _level_keys(table: pd.DataFrame, regions: Sequence[str]) -> tuple[list[str], int]:
+def _level_keys(table: pd.DataFrame, regions: Sequence[str], name: str) -> tuple[list[str], int]:
     """Keys of the most specific level (8, 5, 2 digits) at which ``table`` covers the regions."""
     present = set(table["region"].astype(str))
     for width in (8, 5, 2):
@@ -435,13 +435,14 @@ def _level_keys(table: pd.DataFrame, regions: Sequence[str]) -> tuple[list[str],
             return keys, width
     missing = sorted({str(r) for r in regions} - present)[:3]
     raise RateError(
-        f"Tabelle {table.attrs.get('name', '')}: keine Werte für Gemeinde, Kreis oder Land von "
+        f"Tabelle {name}: keine Werte für Gemeinde, Kreis oder Land von "
         f"{', '.join(missing)} (Spalte region)."
     )
 
 
 def _observed_total(
     table: pd.DataFrame,
+    name: str,
     value: str,
     regions: Sequence[str],
     years: Sequence[int],
@@ -450,9 +451,9 @@ def _observed_total(
     by_sex: bool = False,
 ) -> tuple[NDArray[np.float64], float]:
     """Observed events per municipality; Kreis or Land totals shared in proportion to ``size``."""
-    _require(table, value, ("region", "year", value))
+    _require(table, name, ("region", "year", value))
     rows = table[table["year"].isin(years)]
-    keys, width = _level_keys(rows, regions)
+    keys, width = _level_keys(rows, regions, name)
     sums = rows.groupby("region")[value].sum()
     boys = float("nan")
     if by_sex and "sex" in rows.columns:
@@ -472,9 +473,10 @@ def _scaled(
     expected: NDArray[np.float64],
     table: pd.DataFrame,
     regions: Sequence[str],
+    name: str,
 ) -> NDArray[np.float64]:
     """Shrunk ratios at the level where ``table`` has data, broadcast to the municipalities."""
-    keys, _ = _level_keys(table, regions)
+    keys, _ = _level_keys(table, regions, name)
     frame = pd.DataFrame({"key": keys, "o": observed, "e": expected}).groupby("key").sum()
     ratio = pd.Series(shrink_ratios(frame["o"], frame["e"]), index=frame.index)
     return np.asarray(ratio.reindex(keys).to_numpy(), dtype=np.float64)
@@ -484,7 +486,7 @@ def _pooled_rate(
     rows: pd.DataFrame, expo: NDArray[np.float64], regions: Sequence[str]
 ) -> NDArray[np.float64]:
     """Pooled flow / exposure by sex and age (2, 101), constant within each age band."""
-    keys, _ = _level_keys(rows, regions)
+    keys, _ = _level_keys(rows, regions, "migration")
     rows = rows[rows["region"].isin(set(keys))]
     out = np.zeros((2, AGES.size))
     total_expo = expo.sum(axis=(0, 1))

@@ -47,6 +47,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from regiowerk.ags import parse_ags
+from regiowerk.demography.rates import AGES
 from regiowerk.errors import AgsError, RegiowerkError
 
 MIGRATION_PRESETS: dict[str, tuple[float, float]] = {
@@ -196,7 +197,7 @@ def check_sites(scenario: Scenario, known: pd.Series) -> None:
 def _age_weights(mean: float, sd: float) -> np.ndarray:
     ages = np.arange(18, 65)
     weights = np.exp(-0.5 * ((ages - mean) / sd) ** 2)
-    full = np.zeros(101)
+    full = np.zeros(AGES.size)
     full[18:65] = weights / weights.sum()
     return full
 
@@ -232,7 +233,7 @@ def settlement_movers(
     movers_rows: list[pd.DataFrame] = []
     multilocal_rows: list[pd.DataFrame] = []
     adults = _age_weights(employer.mover_age_mean, employer.mover_age_sd)
-    children = np.zeros(101)
+    children = np.zeros(AGES.size)
     children[:18] = 1 / 18
     for year in years:
         new_jobs = max(employer.jobs[year] - previous, 0)
@@ -252,8 +253,8 @@ def settlement_movers(
             grid = np.outer(share.to_numpy(), by_age)
             long = pd.DataFrame(
                 {
-                    "ags": np.repeat(share.index.to_numpy(), 101),
-                    "age": np.tile(np.arange(101), len(share)),
+                    "ags": np.repeat(share.index.to_numpy(), AGES.size),
+                    "age": np.tile(AGES, len(share)),
                     "persons": grid.ravel(),
                 }
             )

@@ -373,12 +373,8 @@ def _maps(
     municipalities = ctx.table("municipalities").sort_values("ags")
     rows = frame[(frame["scenario"] == main) & frame["year"].isin([base, horizon])]
     rows = rows.drop(columns=["scenario", "kreis"])
-    structure = indicators.age_structure(rows).pivot_table(
-        index="ags", columns="year", values=["persons", "share_65"]
-    )
-    change = (structure["persons"][horizon] / structure["persons"][base] - 1) * 100
-    share = structure["share_65"][horizon]
-    types = indicators.demographic_type(rows, start=base, end=horizon)
+    change, share = indicators.change_and_share(rows, start=base, end=horizon)
+    types = indicators.classify(change, share)
     keys = municipalities["ags"]
 
     def aligned(values: pd.Series) -> pd.Series:
