@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from regiowerk.demography import backtest as bt
-from regiowerk.demography.ensemble import DEFAULT_METHOD, SIZE_CLASSES, size_class
+from regiowerk.demography.ensemble import DEFAULT_METHOD, SIZE_CLASSES
+from regiowerk.fileio import atomic_write_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 TOML_PATH = REPO / "src" / "regiowerk" / "demography" / "error_bands.toml"
@@ -54,29 +55,14 @@ def data_dir() -> Path:
 def errors(folder: Path, bases: Sequence[int], target: int) -> pd.DataFrame:
     """Absolute percentage error of the default method per municipality.
 
-    Columns ``ags``, ``size_class``, ``ape``, ``horizon``. Checks that the median per size class
-    equals the ``medape`` of :func:`regiowerk.demography.backtest.backtest`.
+    Columns ``ags``, ``size_class``, ``ape``, ``horizon`` (from
+    :func:`regiowerk.demography.backtest.municipal_errors`).
     """
-    years = bt.check_years(bases, target)
-    wide = bt.load_totals(bt.gv_paths(folder, [*years, target]))
-    frame = bt.unchanged(wide, [*years, target])
-    method = bt.METHODS[DEFAULT_METHOD]
-    forecast = method(frame[years], [target])[target].to_numpy(dtype=float)
-    actual = frame[target].to_numpy(dtype=float)
-    out = pd.DataFrame(
-        {
-            "ags": frame.index.astype(str),
-            "size_class": size_class(frame[years[-1]].to_numpy()),
-            "ape": np.abs(forecast - actual) / actual * 100.0,
-            "horizon": target - years[-1],
-        }
-    )
-    summary = bt.backtest(wide, years, target, methods={DEFAULT_METHOD: method})
-    for row in summary[summary["size_class"] != "all"].itertuples(index=False):
-        median = float(out.loc[out["size_class"] == row.size_class, "ape"].median())
-        if not np.isclose(median, float(row.medape)):
-            raise RuntimeError(f"{row.size_class}: median {median} != medape {row.medape}")
-    return out
+    years, wide = bt.load_protocol(folder, bases, target)
+    out = bt.municipal_errors(wide, years, target, bt.METHODS[DEFAULT_METHOD])
+    return out.assign(ape=out["error"].abs(), horizon=target - years[-1])[
+        ["ags", "size_class", "ape", "horizon"]
+    ]
 
 
 def compute(folder: Path) -> pd.DataFrame:
@@ -147,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bands = compute(folder)
     print(bands.to_string(index=False))
     if args.write:
-        TOML_PATH.write_text(to_toml(bands, dt.date.today()), encoding="utf-8")
+        atomic_write_bytes(TOML_PATH, to_toml(bands, dt.date.today()).encode("utf-8"))
         print(f"geschrieben: {TOML_PATH}")
     return 0
 

@@ -114,6 +114,34 @@ def metrics(forecast: np.ndarray, actual: np.ndarray) -> dict[str, float]:
     }
 
 
+def municipal_errors(
+    wide: pd.DataFrame, base_years: Sequence[int], target: int, method: Method
+) -> pd.DataFrame:
+    """Forecast of ``method`` against the actual population per municipality with unchanged key.
+
+    Columns ``ags``, ``size_class`` (population in the last base year), ``forecast``,
+    ``actual`` and ``error`` = (F − A) / A × 100.
+    """
+    years = sorted(int(y) for y in base_years)
+    missing = [y for y in [*years, target] if y not in wide.columns]
+    if missing:
+        raise BacktestError(f"Keine Einwohnerzahlen für Jahr(e) {missing}.")
+    frame = unchanged(wide, [*years, target])
+    if frame.empty:
+        raise BacktestError("Keine Gemeinde mit unverändertem Schlüssel in allen Jahren.")
+    forecast = method(frame[years], [target])[target].to_numpy(dtype=float)
+    actual = frame[target].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "ags": frame.index.astype(str),
+            "size_class": size_class(frame[years[-1]].to_numpy()),
+            "forecast": forecast,
+            "actual": actual,
+            "error": (forecast - actual) / actual * 100.0,
+        }
+    )
+
+
 def backtest(
     wide: pd.DataFrame,
     base_years: Sequence[int],
@@ -128,26 +156,18 @@ def backtest(
     (e.g. ``2014-2016``), ``target`` and ``horizon`` (years after the last base year).
     """
     years = sorted(int(y) for y in base_years)
-    missing = [y for y in [*years, target] if y not in wide.columns]
-    if missing:
-        raise BacktestError(f"Keine Einwohnerzahlen für Jahr(e) {missing}.")
-    frame = unchanged(wide, [*years, target])
-    if frame.empty:
-        raise BacktestError("Keine Gemeinde mit unverändertem Schlüssel in allen Jahren.")
-    actual = frame[target].to_numpy()
-    classes = size_class(frame[years[-1]].to_numpy())
     rows = []
     for name, method in (methods or METHODS).items():
-        forecast = method(frame[years], [target])[target].to_numpy(dtype=float)
+        errors = municipal_errors(wide, years, target, method)
         for label in ("all", *SIZE_CLASSES):
-            mask = np.ones(len(frame), bool) if label == "all" else classes == label
+            part = errors if label == "all" else errors[errors["size_class"] == label]
             rows.append(
                 {
                     "method": name,
                     "default": name == DEFAULT_METHOD,
                     "size_class": label,
-                    "n": int(mask.sum()),
-                    **metrics(forecast[mask], actual[mask]),
+                    "n": len(part),
+                    **metrics(part["forecast"].to_numpy(), part["actual"].to_numpy()),
                     "base": f"{years[0]}-{years[-1]}",
                     "target": int(target),
                     "horizon": int(target - years[-1]),
@@ -156,10 +176,17 @@ def backtest(
     return pd.DataFrame(rows)
 
 
+def load_protocol(
+    data_dir: Path, base_years: Sequence[int], target: int
+) -> tuple[list[int], pd.DataFrame]:
+    """Checked base years and the GV-ISys totals (:func:`load_totals`) of a protocol."""
+    years = check_years(base_years, target)
+    return years, load_totals(gv_paths(data_dir, [*years, target]))
+
+
 def run(data_dir: Path, base_years: Sequence[int], target: int) -> pd.DataFrame:
     """Check the years, read the GV-ISys files below ``data_dir`` and run :func:`backtest`."""
-    years = check_years(base_years, target)
-    wide = load_totals(gv_paths(data_dir, [*years, target]))
+    years, wide = load_protocol(data_dir, base_years, target)
     return backtest(wide, years, target)
 
 
