@@ -9,6 +9,8 @@ from types import ModuleType
 
 import pytest
 
+from regiowerk.demo import DemoRegion, generate_demo
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -36,3 +38,9 @@ def load_tool(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def demo_region() -> DemoRegion:
+    """The demo region of the default seed, generated once per test session (read-only)."""
+    return generate_demo()

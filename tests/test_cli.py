@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from regiowerk import __version__
 from regiowerk.cli import EXIT_INPUT, EXIT_PROBLEMS, app
-from regiowerk.demo import generate_demo
+from regiowerk.demo import generate_demo, save_demo
 from regiowerk.errors import WorkspaceError
 from regiowerk.workspace import Workspace
 
@@ -93,15 +93,7 @@ def test_demo_writes_workspace_and_report_deterministically(tmp_path: Path) -> N
     assert len(ws.load("municipalities")) >= 40
 
     # The same seed saved again gives byte-identical table files (same SHA-256).
-    region = generate_demo(11)
-    again = Workspace.create(
-        tmp_path / "again",
-        name=region.name,
-        selection=region.selection,
-        base_year=region.base_year,
-        synthetic=True,
-    )
-    again.save_many({n: (f, region.provenance[n]) for n, f in region.tables.items()})
+    again = save_demo(generate_demo(11), tmp_path / "again")
     generated = {n: r.sha256 for n, r in ws.tables.items() if n != "projection"}
     assert {n: r.sha256 for n, r in again.tables.items()} == generated
     # the demo also projects its scenarios, so that the report shows them

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import re
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -26,9 +24,6 @@ from regiowerk.demo.geography import _contiguous_kreise, _voronoi_cells
 from regiowerk.demo.names import KREIS_NAMES, PLACE_NAMES, TOWN_NAMES
 from regiowerk.demo.rounding import controlled_round, largest_remainder
 from regiowerk.schema import TABLES, validate
-
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("REGIOWERK_DATA", REPO.parent / "shared" / "data"))
 
 
 @pytest.fixture(scope="module")
@@ -252,24 +247,16 @@ def test_controlled_rounding_keeps_both_margins(seed: int, rows: int, cols: int)
     assert (np.abs(rounded - values) < 1).all()
 
 
-def _calibration_tool() -> ModuleType:
-    return load_tool("calibrate_demo")
+@pytest.mark.realdata
+def test_calibration_toml_matches_the_real_data(real_data: Path) -> None:
+    tool = load_tool("calibrate_demo")
+    assert tool.compare(tool.load_stored(), tool.recompute(real_data)) == []
 
 
 @pytest.mark.realdata
-def test_calibration_toml_matches_the_real_data() -> None:
-    if not DATA.is_dir():
-        pytest.skip(f"real data not found at {DATA} (set REGIOWERK_DATA)")
-    tool = _calibration_tool()
-    assert tool.compare(tool.load_stored(), tool.recompute(DATA)) == []
-
-
-@pytest.mark.realdata
-def test_demo_names_are_not_real_municipalities() -> None:
-    if not DATA.is_dir():
-        pytest.skip(f"real data not found at {DATA} (set REGIOWERK_DATA)")
+def test_demo_names_are_not_real_municipalities(real_data: Path) -> None:
     real: set[str] = set()
-    for path in sorted((DATA / "gv_auszug").glob("*_Auszug_GV.csv")):
+    for path in sorted((real_data / "gv_auszug").glob("*_Auszug_GV.csv")):
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for row in csv.reader(handle, delimiter=";"):
                 if len(row) > 7 and row[0] in ("40", "50", "60"):

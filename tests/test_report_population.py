@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 import pytest
 
 from conftest import load_tool
-from regiowerk.demo import generate_demo
+from regiowerk.demo import generate_demo, save_demo
 from regiowerk.demography import error_bands
 from regiowerk.demography.ccm import CohortComponentModel
 from regiowerk.formatting import fmt_int
@@ -18,7 +17,6 @@ from regiowerk.workspace import Workspace
 
 from factories import make_tiny_workspace, tiny_tables
 
-REPO = Path(__file__).resolve().parents[1]
 BASE, HORIZON = 2023, 2033
 
 
@@ -53,18 +51,8 @@ def _demo_workspace(path: Path) -> tuple[Workspace, pd.DataFrame, Path]:
     trend = model.project(HORIZON - BASE).population()
     higher = trend.assign(scenario="hoch", persons=trend["persons"] * 1.05)
     projection = pd.concat([trend, higher], ignore_index=True)
-    workspace = Workspace.create(
-        path / "ws",
-        name=demo.name,
-        selection=demo.selection,
-        base_year=demo.base_year,
-        synthetic=True,
-    )
-    workspace.save_many(
-        {
-            **{name: (frame, demo.provenance[name]) for name, frame in tables.items()},
-            "projection": (projection, demo.provenance["population"]),
-        }
+    workspace = save_demo(
+        demo, path / "ws", extra={"projection": (projection, demo.provenance["population"])}
     )
     return workspace, projection, path
 
@@ -231,14 +219,10 @@ def test_packaged_bands_are_plausible() -> None:
         assert horizons[3][1] < horizons[5][1]  # errors grow with the horizon
 
 
-def _tool() -> ModuleType:
-    return load_tool("error_bands")
-
-
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_stored_bands_match_the_backtest(real_data: Path) -> None:
-    computed = _tool().compute(real_data)
+    computed = load_tool("error_bands").compute(real_data)
     stored = error_bands.load_bands()
     assert len(computed) == 8
     for row in computed.itertuples(index=False):

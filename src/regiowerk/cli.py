@@ -151,7 +151,7 @@ def demo(
     report: Annotated[bool, typer.Option(help="Bericht erzeugen.")] = True,
 ) -> None:
     """Musterregion (synthetisch) erzeugen und ihren Bericht schreiben."""
-    from regiowerk.demo import STEPS, generate_demo
+    from regiowerk.demo import STEPS, generate_demo, save_demo
     from regiowerk.demography.ccm import CohortComponentModel
     from regiowerk.demography.projection import run_scenario, save_projection
     from regiowerk.report import build_report, report_steps
@@ -164,17 +164,7 @@ def demo(
     with _progress(len(STEPS) + 1 + len(DEMO_SCENARIOS), "Musterregion") as step:
         region = generate_demo(seed, progress=step)
         step("Speichern")
-        workspace = Workspace.create(
-            out,
-            name=region.name,
-            selection=region.selection,
-            base_year=region.base_year,
-            synthetic=True,
-            overwrite=True,
-        )
-        workspace.save_many(
-            {name: (frame, region.provenance[name]) for name, frame in region.tables.items()}
-        )
+        workspace = save_demo(region, out, overwrite=True)
         trend = CohortComponentModel.from_workspace(workspace)
         for scenario in _demo_scenarios(region.tables["municipalities"]):
             step(f"Vorausberechnung {scenario.name}")

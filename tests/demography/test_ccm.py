@@ -12,12 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from regiowerk.demo import DemoRegion, generate_demo
+from regiowerk.demo import DemoRegion, save_demo
 from regiowerk.demography.agesplit import split_bands
 from regiowerk.demography.ccm import CohortComponentModel, ProjectionError, ProjectionResult
 from regiowerk.demography.rates import cohort_survival, shrink_ratios
 from regiowerk.schema import validate
-from regiowerk.workspace import Workspace
 
 SHAPE = (3, 2, 101)
 
@@ -144,29 +143,9 @@ def test_bad_inputs_name_the_field() -> None:
         )
 
 
-@pytest.fixture(scope="module")
-def demo() -> DemoRegion:
-    return generate_demo()
-
-
-@pytest.fixture(scope="module")
-def demo_tables(demo: DemoRegion) -> dict[str, pd.DataFrame]:
-    return demo.tables
-
-
-def test_demo_workspace_projects_25_years(
-    demo: DemoRegion, demo_tables: dict[str, pd.DataFrame], tmp_path: Path
-) -> None:
-    region = demo
-    workspace = Workspace.create(
-        tmp_path / "demo",
-        name=region.name,
-        selection=region.selection,
-        base_year=region.base_year,
-        synthetic=True,
-    )
+def test_demo_workspace_projects_25_years(demo_region: DemoRegion, tmp_path: Path) -> None:
     names = ("population", "births", "deaths", "migration", "rates")
-    workspace.save_many({n: (region.tables[n], region.provenance[n]) for n in names})
+    workspace = save_demo(demo_region, tmp_path / "demo", only=names)
     model = CohortComponentModel.from_workspace(workspace)
     result = model.project(25, detail=True)
     _balance(result)
@@ -185,12 +164,12 @@ def test_demo_workspace_projects_25_years(
     ]
     # the first projected year lies near the demo's own balance of 2023
     observed = {
-        "births": demo_tables["births"].query("year == 2023")["births"].sum(),
-        "deaths": demo_tables["deaths"].query("year == 2023")["deaths"].sum(),
-        "in_migration": demo_tables["migration"]
+        "births": demo_region.tables["births"].query("year == 2023")["births"].sum(),
+        "deaths": demo_region.tables["deaths"].query("year == 2023")["deaths"].sum(),
+        "in_migration": demo_region.tables["migration"]
         .query("year == 2023 and direction == 'in'")["persons"]
         .sum(),
-        "out_migration": demo_tables["migration"]
+        "out_migration": demo_region.tables["migration"]
         .query("year == 2023 and direction == 'out'")["persons"]
         .sum(),
     }
@@ -199,8 +178,8 @@ def test_demo_workspace_projects_25_years(
         assert first[name] == pytest.approx(value, rel=0.08), name
 
 
-def test_demo_backtest_2019_to_2023(demo_tables: dict[str, pd.DataFrame]) -> None:
-    t = demo_tables
+def test_demo_backtest_2019_to_2023(demo_region: DemoRegion) -> None:
+    t = demo_region.tables
     model = CohortComponentModel.from_tables(
         t["population"],
         t["births"],

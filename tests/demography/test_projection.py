@@ -8,24 +8,15 @@ import pytest
 from typer.testing import CliRunner
 
 from regiowerk.cli import EXIT_INPUT, app
-from regiowerk.demo import generate_demo
+from regiowerk.demo import DemoRegion, save_demo
 from regiowerk.demography.projection import run_scenario, save_projection
 from regiowerk.demography.scenario import Scenario, load_scenario, shipped_scenarios
 from regiowerk.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    region = generate_demo(2026)
-    ws = Workspace.create(
-        tmp_path_factory.mktemp("demo") / "ws",
-        name=region.name,
-        selection=region.selection,
-        base_year=region.base_year,
-        synthetic=True,
-    )
-    ws.save_many({n: (f, region.provenance[n]) for n, f in region.tables.items()})
-    return ws
+def workspace(tmp_path_factory: pytest.TempPathFactory, demo_region: DemoRegion) -> Workspace:
+    return save_demo(demo_region, tmp_path_factory.mktemp("demo") / "ws")
 
 
 def _scenario(**changes: object) -> Scenario:

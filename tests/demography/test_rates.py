@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from regiowerk.demo import DemoRegion
 from regiowerk.demo.demography import ROGERS_CASTRO
 from regiowerk.demography.rates import (
     AGES,
@@ -67,10 +68,8 @@ def test_rogers_castro_fit_recovers_a_known_schedule(retirement: bool) -> None:
     assert fitted["mu2"] == pytest.approx(truth["mu2"], abs=0.5)
 
 
-def test_rogers_castro_on_the_demo_out_migration() -> None:
-    from regiowerk.demo import generate_demo
-
-    tables = generate_demo().tables
+def test_rogers_castro_on_the_demo_out_migration(demo_region: DemoRegion) -> None:
+    tables = demo_region.tables
     pop = tables["population"]
     moves = tables["migration"]
     outs = moves[moves["direction"] == "out"].groupby("age_from")["persons"].sum()
@@ -84,10 +83,10 @@ def test_rogers_castro_on_the_demo_out_migration() -> None:
     assert np.median(relative) < 0.05, f"median relative error {np.median(relative):.3f}"
 
 
-def test_estimate_rates_on_the_demo_with_a_rogers_castro_schedule() -> None:
-    from regiowerk.demo import generate_demo
-
-    t = generate_demo().tables
+def test_estimate_rates_on_the_demo_with_a_rogers_castro_schedule(
+    demo_region: DemoRegion,
+) -> None:
+    t = demo_region.tables
     regions = sorted(t["population"]["ags"].unique())
     tables = (t["population"], t["births"], t["deaths"], t["migration"])
     empirical = estimate_rates(*tables, regions=regions, years=range(2020, 2024), rates=t["rates"])

@@ -6,6 +6,6 @@ official facts (``calibration.toml``). The data are synthetic and must never be 
 official figures; every table's provenance says so.
 """
 
-from regiowerk.demo.generator import STEPS, DemoRegion, generate_demo
+from regiowerk.demo.generator import STEPS, DemoRegion, generate_demo, save_demo
 
-__all__ = ["STEPS", "DemoRegion", "generate_demo"]
+__all__ = ["STEPS", "DemoRegion", "generate_demo", "save_demo"]

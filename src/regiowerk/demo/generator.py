@@ -11,8 +11,9 @@ calibration facts are in ``calibration.toml``. See ``docs/demo.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ from regiowerk.demo.names import KREIS_NAMES, REGION_NAME
 from regiowerk.demo.network import build_network
 from regiowerk.provenance import Provenance
 from regiowerk.schema import validate
+from regiowerk.workspace import Workspace
 
 STEPS: tuple[str, ...] = (
     "Gemeinden und Grenzen",
@@ -214,3 +216,27 @@ def _provenance(table: str, seed: int) -> Provenance:
         synthetic=True,
         notes=notes,
     )
+
+
+def save_demo(
+    region: DemoRegion,
+    path: Path,
+    *,
+    overwrite: bool = False,
+    only: Sequence[str] | None = None,
+    extra: Mapping[str, tuple[pd.DataFrame, Provenance]] | None = None,
+) -> Workspace:
+    """Save ``region`` as a synthetic workspace in ``path`` (all tables, or ``only`` these),
+    together with ``extra`` tables (e.g. a projection)."""
+    workspace = Workspace.create(
+        path,
+        name=region.name,
+        selection=region.selection,
+        base_year=region.base_year,
+        synthetic=True,
+        overwrite=overwrite,
+    )
+    names = list(only) if only is not None else list(region.tables)
+    tables = {name: (region.tables[name], region.provenance[name]) for name in names}
+    workspace.save_many({**tables, **(extra or {})})
+    return workspace

@@ -38,10 +38,9 @@ CENTRE = (640_000.0, 5_765_000.0)
 SEMI_AXES = (33_000.0, 27_000.0)
 N_GRUNDZENTREN = 14
 N_VILLAGES = 30
-ROLES = ("centre", "town", "grund", "village")
-"""Settlement roles: the Mittelzentrum, the three towns, Grundzentren and villages."""
-
 CENTRALITY = {"centre": "mittel", "town": "mittel", "grund": "grund", "village": "none"}
+"""Settlement roles (the Mittelzentrum, the three towns, Grundzentren, villages) and the
+centrality each gets."""
 
 SIZE_RANGES = {
     "centre": (25_000, 30_000),
