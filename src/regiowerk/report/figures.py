@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
@@ -106,13 +107,22 @@ def _fmt_value(value: float) -> str:
     return fmt_int(value) if abs(value) >= 10 else fmt_float(value, 1)
 
 
-def class_labels(breaks: list[float], values: pd.Series) -> list[str]:
-    """German legend labels for the classes of :func:`class_breaks`."""
+def class_labels(
+    breaks: list[float], values: pd.Series, *, fmt: Callable[[float], str] | None = None
+) -> list[str]:
+    """German legend labels for the classes of ``breaks`` (values formatted with ``fmt``)."""
+    fmt = fmt or _fmt_value
     if not breaks:
-        return [f"{_fmt_value(values.min())} bis {_fmt_value(values.max())}"]
-    labels = [f"unter {_fmt_value(breaks[0])}"]
-    labels += [f"{_fmt_value(a)} bis unter {_fmt_value(b)}" for a, b in pairwise(breaks)]
-    return [*labels, f"{_fmt_value(breaks[-1])} und mehr"]
+        return [f"{fmt(values.min())} bis {fmt(values.max())}"]
+    labels = [f"unter {fmt(breaks[0])}"]
+    labels += [f"{fmt(a)} bis unter {fmt(b)}" for a, b in pairwise(breaks)]
+    return [*labels, f"{fmt(breaks[-1])} und mehr"]
+
+
+def classed_faces(values: pd.Series, breaks: list[float], palette: list[str]) -> list[str]:
+    """Fill colour per value: ``palette[k]`` for class ``k`` of ``breaks``, grey if missing."""
+    klass = np.searchsorted(breaks, values.to_numpy(), side="right")
+    return [palette[k] if np.isfinite(v) else NO_DATA for k, v in zip(klass, values, strict=True)]
 
 
 def shared_borders(polygons: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -257,8 +267,7 @@ def _choropleth(values: pd.Series) -> tuple[list[str], Legend]:
     breaks = class_breaks(values)
     shades = colormaps["YlOrRd"](np.linspace(0.1, 0.85, len(breaks) + 1))
     palette = [colors.to_hex(c) for c in shades]
-    klass = np.searchsorted(breaks, values.to_numpy(), side="right")
-    face = [palette[k] if np.isfinite(v) else NO_DATA for k, v in zip(klass, values, strict=True)]
+    face = classed_faces(values, breaks, palette)
     legend = class_legend(palette, class_labels(breaks, values), missing=bool(values.isna().any()))
     return face, legend
 
@@ -327,6 +336,11 @@ def _declutter(fig: Figure, names: list[Text]) -> None:
             name.remove()
         else:
             placed.append(extent)
+
+
+def persons_by_age(rows: pd.DataFrame, sex: str) -> pd.Series:
+    """Persons of ``sex`` by age from long rows (``sex``, ``age``, ``persons``), for pyramids."""
+    return rows[rows["sex"] == sex].groupby("age")["persons"].sum()
 
 
 def population_pyramid(

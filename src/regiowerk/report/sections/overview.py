@@ -283,18 +283,19 @@ def _share(stats: pd.Series, column: str) -> str:
 def _pyramid(ctx: ReportContext, population: Population) -> str:
     """Population pyramid of the report year, the earliest year as outline."""
 
-    def by_sex(rows: pd.DataFrame, sex: str) -> pd.Series:
-        return rows[rows["sex"] == sex].groupby("age")["persons"].sum()
-
     earlier = None
     caption = f"Einwohner nach Altersjahren und Geschlecht am 31.12.{population.year}"
     if population.earlier_rows is not None and population.earlier_year is not None:
         earlier_rows = population.earlier_rows
-        earlier = (population.earlier_year, by_sex(earlier_rows, "m"), by_sex(earlier_rows, "f"))
+        earlier = (
+            population.earlier_year,
+            figures.persons_by_age(earlier_rows, "m"),
+            figures.persons_by_age(earlier_rows, "f"),
+        )
         caption += f"; Umriss: Stand 31.12.{population.earlier_year}"
     fig = figures.population_pyramid(
-        by_sex(population.rows, "m"),
-        by_sex(population.rows, "f"),
+        figures.persons_by_age(population.rows, "m"),
+        figures.persons_by_age(population.rows, "f"),
         year=population.year,
         earlier=earlier,
     )

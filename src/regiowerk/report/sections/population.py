@@ -14,7 +14,6 @@ overstate the error of the total, since municipal errors partly cancel.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 
 import geopandas as gpd
 import numpy as np
@@ -244,20 +243,16 @@ def _tables(
     return "\n".join(parts)
 
 
-def _by_sex(rows: pd.DataFrame, sex: str) -> pd.Series:
-    return rows[rows["sex"] == sex].groupby("age")["persons"].sum()
-
-
 def _pyramid(ctx: ReportContext, frame: pd.DataFrame, main: str, base: int) -> str:
     """Pyramid of the horizon year, the base year as outline (region, main scenario)."""
     rows = frame[frame["scenario"] == main]
     horizon = int(rows["year"].max())
     start, end = rows[rows["year"] == base], rows[rows["year"] == horizon]
     fig = figures.population_pyramid(
-        _by_sex(end, "m"),
-        _by_sex(end, "f"),
+        figures.persons_by_age(end, "m"),
+        figures.persons_by_age(end, "f"),
         year=horizon,
-        earlier=(base, _by_sex(start, "m"), _by_sex(start, "f")),
+        earlier=(base, figures.persons_by_age(start, "m"), figures.persons_by_age(start, "f")),
     )
     caption = (
         f"Einwohner der Region nach Altersjahren und Geschlecht am 31.12.{horizon} laut "
@@ -432,18 +427,10 @@ def _change_map(
         *colormaps["RdBu"](np.linspace(0.6, 0.92, 4)),
     ]
     palette = [colors.to_hex(c) for c in shades]
-    klass = np.searchsorted(breaks, change.to_numpy(), side="right")
-    face = [
-        palette[k] if np.isfinite(v) else figures.NO_DATA
-        for k, v in zip(klass, change, strict=True)
-    ]
-    labels = [f"unter {_fmt_limit(breaks[0])}"]
-    labels += [f"{_fmt_limit(a)} bis unter {_fmt_limit(b)}" for a, b in pairwise(breaks)]
-    labels.append(f"{_fmt_limit(breaks[-1])} und mehr")
     fig = _classed_map(
         municipalities,
-        face,
-        list(zip(palette, labels, strict=True)),
+        figures.classed_faces(change, breaks, palette),
+        list(zip(palette, figures.class_labels(breaks, change, fmt=_fmt_limit), strict=True)),
         legend_title="Veränderung (%)",
         title=f"Veränderung {base}–{horizon}",
         missing=bool(change.isna().any()),
