@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from regiowerk.demo import DemoRegion, generate_demo
-from regiowerk.errors import RegiowerkError, SchemaViolation
+from regiowerk.ags import AgsPaddedWarning
+from regiowerk.demo import DemoRegion, generate_demo, save_demo
+from regiowerk.errors import RegiowerkError, SchemaViolation, WorkspaceError
 from regiowerk.importing import (
     ConflictWarning,
     create_region_workspace,
@@ -292,3 +293,13 @@ def test_gv_copy_without_date_imports_with_an_option(real_data: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     totals = Workspace.open(tmp_path / "de").load("population_totals")
     assert int(totals.query("year == 2019")["persons"].sum()) == 83_166_711
+
+
+def test_selection_keys_are_normalised_before_reading(tmp_path: Path, demo: DemoRegion) -> None:
+    collection = save_demo(demo, tmp_path / "all")
+    with pytest.warns(AgsPaddedWarning):
+        ws, _ = create_region_workspace(tmp_path / "r", selection=["3991"], source=collection.path)
+    assert ws.selection == ("03991",)
+    assert set(ws.load("municipalities")["kreis"]) == {"03991"}
+    with pytest.raises(WorkspaceError, match="ABC"):
+        create_region_workspace(tmp_path / "x", selection=["ABC"], source=tmp_path / "missing")

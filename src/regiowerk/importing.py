@@ -32,7 +32,7 @@ from regiowerk.sources.base import (
     merge_table_provenance,
     source_format,
 )
-from regiowerk.workspace import MANIFEST, TableRecord, Workspace
+from regiowerk.workspace import MANIFEST, TableRecord, Workspace, normalise_selection
 
 Progress = Callable[[str], None]
 
@@ -247,7 +247,7 @@ def create_region_workspace(
     report; empty when ``source`` is a workspace).
     Nothing is written unless every table was read, selected and validated.
     """
-    chosen = Selection(selection)
+    chosen = Selection(normalise_selection(selection))  # bad keys fail before any reading
     found = FolderImport()
     if (source / MANIFEST).exists():
         collection = Workspace.open(source)

@@ -58,7 +58,9 @@ class TableRecord:
     provenance: Provenance
 
 
-def _normalise_selection(keys: Iterable[str]) -> tuple[str, ...]:
+def normalise_selection(keys: Iterable[str]) -> tuple[str, ...]:
+    """Land (2), Kreis (5) and municipality (8) keys, validated; lost leading zeros restored
+    with a warning; duplicates dropped."""
     out = []
     for key in keys:
         text = str(key).strip()
@@ -126,7 +128,7 @@ class Workspace:
             )
         if not name.strip():
             raise WorkspaceError("Der Arbeitsbereich braucht einen Namen.")
-        keys = _normalise_selection(selection)
+        keys = normalise_selection(selection)
         if not keys:
             raise WorkspaceError("Die Gebietsauswahl ist leer: mindestens einen Schlüssel angeben.")
         manifest: dict[str, Any] = {
