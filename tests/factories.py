@@ -9,13 +9,16 @@ Every table passes :func:`regiowerk.schema.validate`. Keep this module small and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import Point, Polygon, box
 
+from regiowerk.errors import RegiowerkError
 from regiowerk.provenance import Provenance
 from regiowerk.schema import CRS
 from regiowerk.workspace import Workspace
@@ -137,3 +140,18 @@ def make_tiny_workspace(path: Path, *, synthetic: bool = True) -> Workspace:
         }
     )
     return workspace
+
+
+def raises_at(
+    call: Callable[[], object], *, file: str, row: int | None = None, column: str | None = None
+) -> str:
+    """Run ``call``; it must raise a RegiowerkError naming file, row and column."""
+    with pytest.raises(RegiowerkError) as info:
+        call()
+    message = str(info.value)
+    assert f"Datei {file}" in message, message
+    if row is not None:
+        assert f"Zeile {row}" in message, message
+    if column is not None:
+        assert repr(column) in message, message
+    return message

@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from regiowerk.errors import AgsError, RegiowerkError, SchemaViolation
+from regiowerk.errors import AgsError, SchemaViolation
 from regiowerk.sources import all_formats, gvisys
 from regiowerk.sources.base import SourceError
+
+from factories import raises_at
 
 HEADER = (
     "Satz-art;Text-kenn-zeichen;Land;RB;Kreis;VB;Gem;Gemeindename;;insgesamt;männlich;weiblich;"
@@ -487,19 +489,6 @@ def test_detect(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------------------------
 # Malformed input: always a RegiowerkError naming file and row (and column)
-
-
-def raises_at(call, *, file: str, row: int | None = None, column: str | None = None) -> str:
-    """Run ``call``; it must raise a RegiowerkError naming file, row and column."""
-    with pytest.raises(RegiowerkError) as info:
-        call()
-    message = str(info.value)
-    assert f"Datei {file}" in message, message
-    if row is not None:
-        assert f"Zeile {row}" in message, message
-    if column is not None:
-        assert repr(column) in message, message
-    return message
 
 
 def test_cp1252_file_is_refused_with_a_hint_and_read_with_the_encoding(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ real-data test reads ``shared/data/zensus2022_gemeinden``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,10 +14,12 @@ import pytest
 from shapely.geometry import Point
 
 from regiowerk.ags import AgsPaddedWarning
-from regiowerk.errors import AgsError, RegiowerkError, SchemaViolation
+from regiowerk.errors import AgsError, SchemaViolation
 from regiowerk.schema import CRS
 from regiowerk.sources import all_formats, zensus
 from regiowerk.sources.base import SourceError
+
+from factories import raises_at
 
 FLAT_HEADER = (
     "statistics_code;statistics_label;time_code;time_label;time;1_variable_code;"
@@ -52,21 +53,6 @@ def write_flat(
     path = folder / name
     path.write_text("\n".join((header, *rows)) + "\n", encoding=encoding)
     return path
-
-
-def raises_at(
-    call: Callable[[], object], *, file: str, row: int | None = None, column: str | None = None
-) -> str:
-    """Run ``call``; it must raise a RegiowerkError naming file, row and column."""
-    with pytest.raises(RegiowerkError) as info:
-        call()
-    message = str(info.value)
-    assert file in message, message
-    if row is not None:
-        assert f"Zeile {row}" in message, message
-    if column is not None:
-        assert repr(column) in message, message
-    return message
 
 
 # --------------------------------------------------------------------------------------------
