@@ -154,6 +154,7 @@ def demo(
     from regiowerk.demo import STEPS, generate_demo, save_demo
     from regiowerk.demography.ccm import CohortComponentModel
     from regiowerk.demography.projection import run_scenario, save_projection
+    from regiowerk.housing import run_housing, save_housing
     from regiowerk.report import build_report, report_steps
 
     if (out / "workspace.toml").exists() and not Workspace.open(out).synthetic:
@@ -161,14 +162,17 @@ def demo(
             f"{out} enthält einen echten (nicht synthetischen) Arbeitsbereich; die Musterregion "
             f"überschreibt ihn nicht. Anderen Ordner mit --out wählen."
         )
-    with _progress(len(STEPS) + 1 + len(DEMO_SCENARIOS), "Musterregion") as step:
+    with _progress(len(STEPS) + 1 + 2 * len(DEMO_SCENARIOS), "Musterregion") as step:
         region = generate_demo(seed, progress=step)
         step("Speichern")
         workspace = save_demo(region, out, overwrite=True)
         trend = CohortComponentModel.from_workspace(workspace)
+        runs = []
         for scenario in _demo_scenarios(region.tables["municipalities"]):
             step(f"Vorausberechnung {scenario.name}")
-            save_projection(workspace, run_scenario(workspace, scenario, base=trend))
+            runs.append(run_scenario(workspace, scenario, base=trend))
+            save_projection(workspace, runs[-1])
+        save_housing(workspace, run_housing(workspace, runs, base=trend, progress=step))
     console.print(f"Arbeitsbereich: [bold]{out.resolve()}[/]")
     if report:
         target = out / "bericht.html"
@@ -316,6 +320,66 @@ def project_command(
             )
             for note in run.notes:
                 console.print(f"[cyan]Hinweis ({item.name}):[/] {note}", highlight=False)
+    console.print(table)
+
+
+@app.command("housing")
+@_friendly
+def housing_command(
+    directory: DirArg,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario",
+            help="Szenario-Datei (YAML) oder mitgeliefertes Szenario, zusätzlich zum Trend; "
+            "mehrfach.",
+        ),
+    ] = None,
+    parameters: Annotated[
+        Path | None,
+        typer.Option("--parameters", help="Parameter des Wohnungsbedarfs (YAML)."),
+    ] = None,
+) -> None:
+    """Haushalte und Wohnungsbedarf nach Wohnungsgröße berechnen (Tabelle housing_demand)."""
+    from regiowerk.demography.ccm import CohortComponentModel
+    from regiowerk.demography.projection import run_scenario, save_projection
+    from regiowerk.housing import HousingParameters, load_parameters, run_housing, save_housing
+
+    workspace = Workspace.open(directory)
+    settings = load_parameters(parameters) if parameters else HousingParameters()
+    chosen = [_scenario("trend")]
+    for value in scenario or []:
+        item = _scenario(value)
+        if item.name not in {c.name for c in chosen}:
+            chosen.append(item)
+    horizon = max(item.horizon for item in chosen)
+    chosen = [item.model_copy(update={"horizon": horizon}) for item in chosen]
+    trend = CohortComponentModel.from_workspace(workspace)
+    with _progress(2 * len(chosen), "Wohnungsbedarf") as step:
+        runs = []
+        for item in chosen:
+            step(f"Vorausberechnung {item.name}")
+            runs.append(run_scenario(workspace, item, base=trend))
+            save_projection(workspace, runs[-1])
+        result = run_housing(workspace, runs, settings, base=trend, progress=step)
+        save_housing(workspace, result)
+    table = Table("Szenario", "Zeitraum", "Neubaubedarf", "davon 1–2 Räume", "Lücke im Zieljahr")
+    frame = result.demand_frame()
+    for run in result.runs:
+        rows = frame[frame["scenario"] == run.scenario]
+        built = rows["total"].clip(lower=0)
+        last = rows[rows["year"] == run.years[-1]]
+        table.add_row(
+            run.scenario,
+            f"{run.years[1]}–{run.years[-1]}",
+            fmt_int(round(built.sum())),
+            fmt_int(round(built[rows["size_class"] == "1-2"].sum())),
+            fmt_int(round(last["gap"].clip(lower=0).sum())),
+        )
+    for note in result.notes:
+        console.print(f"[cyan]Hinweis:[/] {note}", highlight=False)
+    for warning in result.warnings:
+        console.print(f"[yellow]Warnung:[/] {warning}", highlight=False)
     console.print(table)
 
 

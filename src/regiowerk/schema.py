@@ -614,6 +614,93 @@ PROJECTION = _register(
 )
 
 
+HOUSING_DEMAND = _register(
+    TableSpec(
+        "housing_demand",
+        "Wohnungsbedarf",
+        "Housing demand per municipality, year, scenario and dwelling size class (rooms incl. "
+        "kitchen). additional + replacement + catch_up − usable_vacancy = total (negative: "
+        "surplus); stock is the base-year stock net of losses without new construction, gap = "
+        "required − stock",
+        (
+            ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN)),
+            _year(),
+            ColumnSpec("scenario", str, "Szenario", "Name of the scenario"),
+            ColumnSpec(
+                "size_class",
+                str,
+                "Wohnungsgröße",
+                "Rooms incl. kitchen: 1-2, 3, 4, 5+",
+                (pa.Check.isin(["1-2", "3", "4", "5+"]),),
+            ),
+            ColumnSpec("additional", "float64", "Zusatzbedarf", "Change of required dwellings"),
+            ColumnSpec(
+                "replacement", "float64", "Ersatzbedarf", "Replacement of losses", _nonneg()
+            ),
+            ColumnSpec("catch_up", "float64", "Nachholbedarf", "Base-year shortage", _nonneg()),
+            ColumnSpec(
+                "usable_vacancy",
+                "float64",
+                "aktivierter Leerstand",
+                "Surplus vacancy brought back to use",
+                _nonneg(),
+            ),
+            ColumnSpec("total", "float64", "Neubaubedarf", "Yearly demand (negative: surplus)"),
+            ColumnSpec("stock", "float64", "Bestand", "Existing stock net of losses", _nonneg()),
+            ColumnSpec("gap", "float64", "Lücke", "Required dwellings − stock"),
+            ColumnSpec(
+                "required",
+                "float64",
+                "benötigte Wohnungen",
+                "Dwellings for the households plus fluctuation reserve",
+                _nonneg(),
+            ),
+        ),
+        key=("ags", "year", "scenario", "size_class"),
+        table_checks=(
+            pa.Check(
+                lambda df: (
+                    (
+                        df["additional"]
+                        + df["replacement"]
+                        + df["catch_up"]
+                        - df["usable_vacancy"]
+                        - df["total"]
+                    ).abs()
+                    <= 1e-6 * (1.0 + df["required"].abs())
+                ),
+                error="additional + replacement + catch_up − usable_vacancy = total",
+                name="demand_identity",
+            ),
+        ),
+    )
+)
+
+HOUSEHOLD_PROJECTION = _register(
+    TableSpec(
+        "household_projection",
+        "Haushaltsvorausberechnung",
+        "Projected private households by size (5 = five or more persons) per scenario; "
+        "in_movers is the part formed by employers' in-movers",
+        (
+            ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN)),
+            _year(),
+            ColumnSpec("scenario", str, "Szenario", "Name of the scenario"),
+            ColumnSpec(
+                "size",
+                "int64",
+                "Haushaltsgröße",
+                "Persons; 5 = 5 and more",
+                (pa.Check.in_range(1, 5),),
+            ),
+            ColumnSpec("households", "float64", "Haushalte", "Private households", _nonneg()),
+            ColumnSpec("in_movers", "float64", "davon Zuziehende", "Of which in-movers", _nonneg()),
+        ),
+        key=("ags", "year", "scenario", "size"),
+    )
+)
+
+
 POPULATION_TOTALS = _register(
     TableSpec(
         "population_totals",

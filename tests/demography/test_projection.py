@@ -58,9 +58,11 @@ def test_employer_adds_its_movers(workspace: Workspace) -> None:
     settled = 2000 * employer.share_in_movers * (1 - employer.share_multilocal)
     people = settled * (1 + employer.partners_per_mover + employer.children_per_mover)
     assert added == pytest.approx(people)
-    assert with_plant.multilocal["persons"].sum() == pytest.approx(
+    by_kind = with_plant.arrivals.groupby("kind")["persons"].sum()
+    assert by_kind["multilocal"] == pytest.approx(
         2000 * employer.share_in_movers * employer.share_multilocal
     )
+    assert by_kind["settled"] == pytest.approx(people)
     assert any("Zweitwohnsitz" in note for note in with_plant.notes)
 
 

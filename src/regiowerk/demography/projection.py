@@ -41,8 +41,10 @@ class ScenarioRun:
     scenario: Scenario
     result: ProjectionResult
     notes: list[str] = field(default_factory=list)
-    multilocal: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """Persons with a secondary residence (ags, year, persons) caused by employers."""
+    arrivals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Persons arriving for employers: ``employer, kind, ags, year, persons`` with kind
+    ``settled`` (main residence, incl. partners and children) or ``multilocal`` (secondary
+    residence); empty without employers."""
 
 
 def _distances_km(municipalities: gpd.GeoDataFrame, site: str) -> pd.Series:
@@ -103,7 +105,7 @@ def run_scenario(
     f_in, f_out = scenario.migration.factors
     in_migration = np.broadcast_to(base.in_migration * f_in, (steps, *base.population.shape))
     in_migration = in_migration.copy()
-    multilocal = []
+    arrivals = []
     if scenario.employers:
         municipalities = workspace.load("municipalities")
         check_sites(scenario, municipalities["ags"])
@@ -116,7 +118,11 @@ def run_scenario(
             )
             added = _movers_array(movers, base.regions, base.base_year, steps)
             in_migration += added
-            multilocal.append(secondary.assign(employer=employer.name))
+            settled = movers.groupby(["ags", "year"], as_index=False)["persons"].sum()
+            arrivals += [
+                settled.assign(employer=employer.name, kind="settled"),
+                secondary.assign(employer=employer.name, kind="multilocal"),
+            ]
             notes.append(
                 f"{employer.name}: {fmt_int(added.sum())} zusätzliche Einwohner mit "
                 f"Hauptwohnsitz bis {scenario.horizon} zugezogen, "
@@ -142,7 +148,8 @@ def run_scenario(
         notes.append(
             f"{capped:,.0f} Personen mussten gekappt werden, um negative Zahlen zu meiden."
         )
-    frame = pd.concat(multilocal, ignore_index=True) if multilocal else pd.DataFrame()
+    columns = ["employer", "kind", "ags", "year", "persons"]
+    frame = pd.concat(arrivals, ignore_index=True)[columns] if arrivals else pd.DataFrame()
     return ScenarioRun(scenario, result, notes, frame)
 
 
