@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from regiowerk.demo import DemoRegion, generate_demo
+from regiowerk.sources.base import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def real_data_dir() -> Path:
-    """``$REGIOWERK_DATA`` or ``../shared/data`` next to the repository."""
-    return Path(os.environ.get("REGIOWERK_DATA", REPO.parent / "shared" / "data"))
 
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """The real data folder; tests using it are skipped with a clear reason when it is absent."""
-    folder = real_data_dir()
+    folder = default_data_dir()
     if not folder.is_dir():
         pytest.skip(
             f"real data not found at {folder} (set REGIOWERK_DATA to the shared/data folder)"

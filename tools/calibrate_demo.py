@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import sys
 import tomllib
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from regiowerk.sources.base import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO / "src" / "regiowerk" / "demo" / "calibration.toml"
@@ -73,12 +74,6 @@ POPULATION_GROUPS_OF_MIGRATION = {
 }
 
 Fact = float | list[float]
-
-
-def data_dir() -> Path:
-    """The real-data folder: ``$REGIOWERK_DATA`` or ``../shared/data`` next to the repository."""
-    env = os.environ.get("REGIOWERK_DATA")
-    return Path(env) if env else (REPO.parent / "shared" / "data").resolve()
 
 
 def _round(value: float, digits: int | str) -> float:
@@ -397,7 +392,7 @@ def realised() -> dict[str, Fact]:
 
 def main() -> int:
     """Print the comparison table; return 1 when ``calibration.toml`` deviates."""
-    data = data_dir()
+    data = default_data_dir()
     if not data.is_dir():
         print(f"Real data not found at {data} (set REGIOWERK_DATA).", file=sys.stderr)
         return 2

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +37,7 @@ import pandas as pd
 from regiowerk.demography import backtest as bt
 from regiowerk.demography.ensemble import DEFAULT_METHOD, SIZE_CLASSES
 from regiowerk.fileio import atomic_write_bytes
+from regiowerk.sources.base import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 TOML_PATH = REPO / "src" / "regiowerk" / "demography" / "error_bands.toml"
@@ -45,11 +45,6 @@ BASES = (2014, 2016)
 PROTOCOLS = {"Entwicklung": 2019, "Final": 2021}
 """Protocol name → target year; both use :data:`BASES`."""
 PERCENTILES = (50, 90)
-
-
-def data_dir() -> Path:
-    """``$REGIOWERK_DATA`` or ``../shared/data`` next to the repository."""
-    return Path(os.environ.get("REGIOWERK_DATA", REPO.parent / "shared" / "data"))
 
 
 def errors(folder: Path, bases: Sequence[int], target: int) -> pd.DataFrame:
@@ -126,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {TOML_PATH.name}")
     args = parser.parse_args(argv)
-    folder = data_dir()
+    folder = default_data_dir()
     if not folder.is_dir():
         print(f"Datenordner nicht gefunden: {folder} (REGIOWERK_DATA setzen).", file=sys.stderr)
         return 2

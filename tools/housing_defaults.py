@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import tomllib
@@ -39,16 +38,12 @@ from regiowerk.fileio import atomic_write_bytes
 from regiowerk.housing.households import calibrate, uncalibrated
 from regiowerk.housing.parameters import housing_defaults, parse_defaults
 from regiowerk.housing.validation import cross_validate, group_factors
+from regiowerk.sources.base import default_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULTS = REPO / "src" / "regiowerk" / "housing" / "defaults.toml"
 SIZE_COLUMNS = ["hh_1p", "hh_2p", "hh_3p", "hh_4p"]
 GOETTINGEN = ("03152", "03156", "03159")
-
-
-def data_dir() -> Path:
-    """``$REGIOWERK_DATA`` or ``../shared/data`` next to the repository."""
-    return Path(os.environ.get("REGIOWERK_DATA", REPO.parent / "shared" / "data"))
 
 
 def _band_start(label: str) -> int:
@@ -109,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help=f"write into {DEFAULTS.name}")
     parser.add_argument("--data", type=Path, default=None, help="real data folder")
     args = parser.parse_args(argv)
-    folder = args.data or data_dir()
+    folder = args.data or default_data_dir()
     keys, population, observed = kreis_inputs(folder)
     defaults = housing_defaults()
     lands = np.array([k[:2] for k in keys])

@@ -23,7 +23,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,17 +37,12 @@ from regiowerk.housing.stockflow import (
     backtest_stock,
     estimate_loss_rate,
 )
+from regiowerk.sources.base import default_data_dir
 from regiowerk.sources.regionaldatenbank_xlsx import read_regionaldatenbank_xlsx, select_variable
 
-REPO = Path(__file__).resolve().parents[1]
 PERIODS: tuple[tuple[int, int], ...] = ((1995, 2010), (2011, 2019))
 STOCK_FILES = ("31231-01-02-4.xlsx", "31231-02-01-4.xlsx")
 COMPLETIONS_FILE = "31121-01-02-4.xlsx"
-
-
-def data_dir() -> Path:
-    """``$REGIOWERK_DATA`` or ``../shared/data`` next to the repository."""
-    return Path(os.environ.get("REGIOWERK_DATA", REPO.parent / "shared" / "data"))
 
 
 class Panel(NamedTuple):
@@ -166,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=None, help="data folder (shared/data)")
     args = parser.parse_args(argv)
-    folder = args.data or data_dir()
+    folder = args.data or default_data_dir()
     if not (folder / "housing_kreise").is_dir():
         print(
             f"Datenordner nicht gefunden: {folder}/housing_kreise (--data angeben).",

@@ -402,9 +402,10 @@ def backtest_command(
     ] = None,
 ) -> None:
     """Projektionen der Gemeindeeinwohnerzahlen an GV-ISys-Ständen rückwirkend prüfen."""
-    from regiowerk.cli_backtest import default_data_dir, records, rich_table
+    from regiowerk.cli_backtest import records, rich_table
     from regiowerk.demography.backtest import best_naive, run
     from regiowerk.fileio import atomic_write_bytes
+    from regiowerk.sources.base import default_data_dir
 
     with err_console.status("Rechne Backtest …"):
         table = run(data or default_data_dir(), base, target)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pandas as pd
 from rich.table import Table
 
 from regiowerk.demography.backtest import METRICS
 from regiowerk.formatting import fmt_int
 
-REPO_DATA = Path("..") / "shared" / "data"
 COLUMN_TITLES = {
     "method": "Methode",
     "default": "Standard",
@@ -22,11 +18,6 @@ COLUMN_TITLES = {
     "mpad": "MPAD %",
     "malpe": "MALPE %",
 }
-
-
-def default_data_dir() -> Path:
-    """``$REGIOWERK_DATA`` or ``../shared/data``."""
-    return Path(os.environ.get("REGIOWERK_DATA", REPO_DATA))
 
 
 def records(table: pd.DataFrame) -> list[dict[str, object]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -363,3 +364,13 @@ def file_provenance(
 
 DL_DE_BY = "Datenlizenz Deutschland – Namensnennung – Version 2.0 (dl-de/by-2-0)"
 """Licence of official statistics and BKG geodata."""
+
+
+def default_data_dir() -> Path:
+    """The folder of real official data used by tests and tools: ``$REGIOWERK_DATA``, else
+    ``shared/data`` next to a source checkout, else ``../shared/data`` from the current folder."""
+    env = os.environ.get("REGIOWERK_DATA")
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[4] / "shared" / "data"
+    return checkout if checkout.is_dir() else Path("..") / "shared" / "data"
