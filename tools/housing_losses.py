@@ -15,9 +15,13 @@ and the stock backtest of :func:`~regiowerk.housing.stockflow.backtest_stock` ov
 period for r = 0, the default 0.2 %, the rate estimated in the same period (in-sample) and the
 rate of the other period (out-of-sample).
 
+The figures the report quotes are stored in ``src/regiowerk/housing/losses.toml``
+(:func:`regiowerk.housing.stockflow.measured_losses`); without ``--write`` the script exits
+with status 1 when they differ from the recomputation (rounded as stored).
+
 Usage::
 
-    .venv/bin/python tools/housing_losses.py [--data FOLDER]
+    .venv/bin/python tools/housing_losses.py [--data FOLDER] [--write]
 """
 
 from __future__ import annotations
@@ -31,11 +35,14 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from regiowerk.fileio import atomic_write_bytes
 from regiowerk.housing.stockflow import (
     DEFAULT_LOSS_RATE,
+    LOSSES_TOML,
     LossRateEstimate,
     backtest_stock,
     estimate_loss_rate,
+    measured_losses,
 )
 from regiowerk.sources.base import default_data_dir
 from regiowerk.sources.regionaldatenbank_xlsx import read_regionaldatenbank_xlsx, select_variable
@@ -159,6 +166,7 @@ def _pct(value: float) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=None, help="data folder (shared/data)")
+    parser.add_argument("--write", action="store_true", help=f"write {LOSSES_TOML.name}")
     args = parser.parse_args(argv)
     folder = args.data or default_data_dir()
     if not (folder / "housing_kreise").is_dir():
@@ -169,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     panel = load_panel(folder)
     results = [analyse_period(panel, start, end) for start, end in PERIODS]
+    measured = []
     for i, res in enumerate(results):
         other = results[1 - i]
         est = res.kreise
@@ -196,12 +205,45 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         }
         print(f"Backtest Bestand {res.start}→{res.end} (Kreise):")
-        for label, errors in backtests(panel, res, rates).items():
+        errors_by_rate = backtests(panel, res, rates)
+        for label, errors in errors_by_rate.items():
             print(
                 f"  {label:45s} MAPE {errors['mape']:6.2f} %  MALPE {errors['malpe']:+6.2f} %  "
                 f"MedAPE {errors['medape']:5.2f} %  n = {errors['n']:.0f}"
             )
         print()
+        mape = [errors["mape"] for errors in errors_by_rate.values()]
+        measured.append(
+            {
+                "start": res.start,
+                "end": res.end,
+                "kreise": len(res.used),
+                "pooled_rate": round(est.pooled, 6),
+                "share_negative": round(est.share_negative, 3),
+                "mape_zero": round(mape[0], 2),
+                "mape_default": round(mape[1], 2),
+                "mape_other_period": round(mape[3], 2),
+            }
+        )
+    text = "".join(
+        "[[period]]\n" + "".join(f"{key} = {value}\n" for key, value in row.items()) + "\n"
+        for row in measured
+    )
+    header = (
+        "# Net dwelling loss rates per Kreis and the stock backtest, measured by\n"
+        "# tools/housing_losses.py on Regionaldatenbank 31231 (stock) and 31121 (completions);\n"
+        "# quoted by the report. Rates are shares per year; MAPE in percent.\n"
+        f"default_rate = {DEFAULT_LOSS_RATE}\n\n"
+    )
+    if args.write:
+        atomic_write_bytes(LOSSES_TOML, (header + text).encode("utf-8"))
+        print(f"geschrieben: {LOSSES_TOML}")
+        return 0
+    stored = measured_losses()
+    if stored != measured:
+        print(f"{LOSSES_TOML.name}: gespeicherte Werte weichen ab (--write schreibt sie).")
+        return 1
+    print(f"{LOSSES_TOML.name}: gespeicherte Werte stimmen.")
     return 0
 
 

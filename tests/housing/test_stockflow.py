@@ -149,3 +149,10 @@ def test_real_loss_rate_2011_2019(real_data: Path) -> None:
     errors = tool.backtests(panel, result, {"zero": 0.0, "default": 0.002})
     assert errors["zero"]["mape"] < errors["default"]["mape"]
     assert errors["default"]["malpe"] < 0  # the default underestimates the 2019 stock
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_stored_loss_figures_are_those_of_the_data(real_data: Path) -> None:
+    # the report quotes losses.toml; it must be what the tool measures on the data
+    assert load_tool("housing_losses").main(["--data", str(real_data)]) == 0

@@ -34,8 +34,10 @@ Caveats of the implied losses:
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,6 +50,8 @@ DEFAULT_LOSS_RATE: float = HousingParameters().replacement_rate
 """Default loss rate per year: the housing parameter ``replacement_rate``."""
 
 KEYS = ("region", "year")
+LOSSES_TOML = Path(__file__).with_name("losses.toml")
+"""Measured loss rates and backtest errors (written by ``tools/housing_losses.py``)."""
 
 
 class StockFlowError(RegiowerkError, ValueError):
@@ -247,3 +251,12 @@ def _tidy(frame: pd.DataFrame, what: str) -> pd.DataFrame:
             f"{row['dwellings']:g} für Region {row['region']}, {row['year']}."
         )
     return out
+
+
+def measured_losses() -> list[dict[str, float | int]]:
+    """The periods of ``losses.toml``: pooled net loss rate, share of negative Kreis-years and
+    stock backtest MAPE for r = 0, the default and the other period's rate."""
+    if not LOSSES_TOML.is_file():
+        return []
+    periods: list[dict[str, float | int]] = tomllib.loads(LOSSES_TOML.read_text("utf-8"))["period"]
+    return periods
