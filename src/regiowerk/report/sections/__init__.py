@@ -1,9 +1,9 @@
 """Built-in report sections; importing this package registers them.
 
-Further sections ("Bevölkerungsentwicklung", "Wohnungsbedarf", "Erreichbarkeit", …) register
-themselves from their own modules with :func:`regiowerk.report.registry.register_section`.
+Further sections ("Erreichbarkeit", …) register themselves from their own modules with
+:func:`regiowerk.report.registry.register_section`.
 """
 
-from regiowerk.report.sections import overview, population, sources
+from regiowerk.report.sections import housing, overview, population, sources
 
-__all__ = ["overview", "population", "sources"]
+__all__ = ["housing", "overview", "population", "sources"]
