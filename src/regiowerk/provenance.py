@@ -58,6 +58,19 @@ class Provenance:
             out[key] = list(value) if isinstance(value, tuple) else value
         return out
 
+    def derived(self, source: str, *, synthetic: bool, notes: str) -> Provenance:
+        """Provenance of a table computed by regiowerk from a table with this provenance:
+        licence, Gebietsstand and census basis are inherited, the attribution names both."""
+        return Provenance(
+            source=source,
+            licence=self.licence,
+            attribution=f"Berechnet mit regiowerk aus: {self.attribution}",
+            gebietsstand=self.gebietsstand,
+            census_basis=self.census_basis,
+            synthetic=synthetic,
+            notes=notes,
+        )
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Provenance:
         known = set(cls.__dataclass_fields__)

@@ -159,6 +159,14 @@ def _nonneg() -> tuple[pa.Check, ...]:
     return (pa.Check.ge(0),)
 
 
+def _ags() -> ColumnSpec:
+    return ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN))
+
+
+def _scenario() -> ColumnSpec:
+    return ColumnSpec("scenario", str, "Szenario", "Name of the scenario")
+
+
 def _year() -> ColumnSpec:
     return ColumnSpec(
         "year",
@@ -602,12 +610,12 @@ PROJECTION = _register(
         "Bevölkerungsvorausberechnung",
         "Projected population by single year of age and sex on 31.12., per scenario",
         (
-            ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN)),
+            _ags(),
             _year(),
             _sex(),
             _age(),
             ColumnSpec("persons", "float64", "Personen", "Projected inhabitants", _nonneg()),
-            ColumnSpec("scenario", str, "Szenario", "Name of the scenario"),
+            _scenario(),
         ),
         key=("ags", "year", "sex", "age", "scenario"),
     )
@@ -623,9 +631,9 @@ HOUSING_DEMAND = _register(
         "surplus); stock is the base-year stock net of losses without new construction, gap = "
         "required − stock",
         (
-            ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN)),
+            _ags(),
             _year(),
-            ColumnSpec("scenario", str, "Szenario", "Name of the scenario"),
+            _scenario(),
             ColumnSpec(
                 "size_class",
                 str,
@@ -683,9 +691,9 @@ HOUSEHOLD_PROJECTION = _register(
         "Projected private households by size (5 = five or more persons) per scenario; "
         "in_movers is the part formed by employers' in-movers",
         (
-            ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN)),
+            _ags(),
             _year(),
-            ColumnSpec("scenario", str, "Szenario", "Name of the scenario"),
+            _scenario(),
             ColumnSpec(
                 "size",
                 "int64",

@@ -29,7 +29,6 @@ from regiowerk.demography.ccm import SHAPE_TAIL, CohortComponentModel, Projectio
 from regiowerk.demography.scenario import Scenario, check_sites, settlement_movers
 from regiowerk.errors import RegiowerkError
 from regiowerk.formatting import fmt_int
-from regiowerk.provenance import Provenance
 from regiowerk.schema import SEXES
 from regiowerk.workspace import TableRecord, Workspace
 
@@ -160,12 +159,8 @@ def save_projection(workspace: Workspace, run: ScenarioRun) -> TableRecord:
         old = workspace.load("projection")
         frame = pd.concat([old[old["scenario"] != run.scenario.name], frame], ignore_index=True)
     sources = workspace.provenance("population")
-    provenance = Provenance(
-        source="regiowerk Bevölkerungsvorausberechnung (Kohorten-Komponenten-Modell)",
-        licence=sources.licence,
-        attribution=f"Berechnet mit regiowerk aus: {sources.attribution}",
-        gebietsstand=sources.gebietsstand,
-        census_basis=sources.census_basis,
+    provenance = sources.derived(
+        "regiowerk Bevölkerungsvorausberechnung (Kohorten-Komponenten-Modell)",
         synthetic=workspace.synthetic,
         notes="Szenarien: "
         + json.dumps({run.scenario.name: run.scenario.model_dump(mode="json")}, ensure_ascii=False)

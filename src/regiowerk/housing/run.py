@@ -45,7 +45,6 @@ from regiowerk.housing.parameters import (
     HousingParameters,
     housing_defaults,
 )
-from regiowerk.provenance import Provenance
 from regiowerk.workspace import TableRecord, Workspace
 
 Array = NDArray[np.float64]
@@ -316,12 +315,8 @@ def save_housing(workspace: Workspace, result: HousingResult) -> list[TableRecor
             run.scenario: run.sensitivity.to_dict(orient="records") for run in result.runs
         },
     }
-    provenance = Provenance(
-        source="regiowerk Wohnungsbedarfsmodell (Haushaltsquoten, Belegung, Bestand-Fluss)",
-        licence=sources.licence,
-        attribution=f"Berechnet mit regiowerk aus: {sources.attribution}",
-        gebietsstand=sources.gebietsstand,
-        census_basis=sources.census_basis,
+    provenance = sources.derived(
+        "regiowerk Wohnungsbedarfsmodell (Haushaltsquoten, Belegung, Bestand-Fluss)",
         synthetic=workspace.synthetic,
         notes=json.dumps(meta, ensure_ascii=False),
     )

@@ -155,3 +155,19 @@ class ReportContext:
     def skip(self, reason: str) -> None:
         """Decline the current section with a German ``reason``; ``return ctx.skip(...)``."""
         self.skip_reason = reason
+
+    def span_or_skip(self, frame: pd.DataFrame, table: str) -> tuple[int, int] | None:
+        """First and last year of the time series ``frame`` of table ``table``; skips the
+        section (and returns None) when it is empty or has a single year."""
+        title = table_spec(table).title
+        if frame.empty:
+            self.skip(f"Die Tabelle „{title}“ ({table}) enthält keine Zeilen.")
+            return None
+        years = sorted(int(y) for y in frame["year"].unique())
+        if len(years) < 2:
+            self.skip(
+                f"Die Tabelle „{title}“ enthält nur das Jahr {years[0]}; gebraucht werden "
+                f"mindestens das Basisjahr und ein Folgejahr."
+            )
+            return None
+        return years[0], years[-1]

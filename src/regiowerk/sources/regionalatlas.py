@@ -37,6 +37,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
 
 from regiowerk.sources.base import (
     ImportResult,
@@ -104,14 +105,19 @@ def parse_workbook(path: Path) -> Cells:
     )
 
 
-def _load(path: Path) -> list[tuple[str, list[list[object]]]]:
-    """All sheets as ``(name, rows)``; rows as lists of cell values."""
+def open_workbook(path: Path) -> Workbook:
+    """``path`` read-only with cell values; a :class:`SourceError` if it is no xlsx file."""
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Workbook contains no default style")
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:
         raise SourceError(f"keine lesbare xlsx-Datei ({exc}).", file=path) from None
+
+
+def _load(path: Path) -> list[tuple[str, list[list[object]]]]:
+    """All sheets as ``(name, rows)``; rows as lists of cell values."""
+    workbook = open_workbook(path)
     try:
         sheets = []
         for sheet in workbook.worksheets:

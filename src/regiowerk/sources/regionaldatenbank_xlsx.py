@@ -33,15 +33,11 @@ the placeholder is kept in the column ``flag``, so a 0 from ``-`` can be told fr
 from __future__ import annotations
 
 import re
-import warnings
-import zipfile
 from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
 
 from regiowerk.sources.base import SourceError
 from regiowerk.sources.genesis_tables import (
@@ -50,7 +46,7 @@ from regiowerk.sources.genesis_tables import (
     parse_time,
     parse_values,
 )
-from regiowerk.sources.regionalatlas import parse_workbook
+from regiowerk.sources.regionalatlas import open_workbook, parse_workbook
 
 LEVELS: dict[int, str] = {0: "Bund", 2: "Land", 3: "Regierungsbezirk", 5: "Kreis", 8: "Gemeinde"}
 """Level of a region by key length (``DG`` has length 0 here)."""
@@ -212,12 +208,7 @@ def _values(frame: pd.DataFrame, path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def _names(path: Path) -> dict[int, str]:
     """Region names (column B) by sheet row of the first sheet."""
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Workbook contains no default style")
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:
-        raise SourceError(f"keine lesbare xlsx-Datei ({exc}).", file=path) from None
+    workbook = open_workbook(path)
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # exports often declare a wrong sheet size

@@ -114,17 +114,10 @@ class Scenarios:
 def render(ctx: ReportContext) -> str | None:
     """Key numbers, charts, tables by period and gap, map, sensitivity and assumptions."""
     frame = _demand(ctx)
-    if frame.empty:
-        ctx.skip("Die Tabelle „Wohnungsbedarf“ (housing_demand) enthält keine Zeilen.")
+    span = ctx.span_or_skip(frame, "housing_demand")
+    if span is None:
         return None
-    years = sorted(int(y) for y in frame["year"].unique())
-    if len(years) < 2:
-        ctx.skip(
-            f"Der Wohnungsbedarf enthält nur das Jahr {years[0]}; für einen Bedarf werden "
-            f"mindestens das Basisjahr und ein Folgejahr gebraucht."
-        )
-        return None
-    base, horizon = years[0], years[-1]
+    base, horizon = span
     scenarios = _scenarios(ctx, frame)
     meta = _meta(ctx)
     parts = [_intro(ctx, frame, scenarios, base, horizon)]

@@ -56,17 +56,10 @@ SCENARIO_COLOURS = ("#2d5b8c", "#c8553d", "#4d9a5b", "#8a6bb0", "#b8860b", "#5a5
 def render(ctx: ReportContext) -> str | None:
     """Intro with the error bands, Kreis tables, pyramid, time series, comparison and maps."""
     frame, municipal = _projection(ctx)
-    if frame.empty:
-        ctx.skip("Die Tabelle „Bevölkerungsvorausberechnung“ (projection) enthält keine Zeilen.")
+    span = ctx.span_or_skip(frame, "projection")
+    if span is None:
         return None
-    years = sorted(int(y) for y in frame["year"].unique())
-    if len(years) < 2:
-        ctx.skip(
-            f"Die Vorausberechnung enthält nur das Jahr {years[0]}; für eine Entwicklung werden "
-            f"mindestens zwei Jahre gebraucht."
-        )
-        return None
-    base, horizon = years[0], years[-1]
+    base, horizon = span
     scenarios = _scenarios(frame)
     main = scenarios[0]
     structure = _structure(frame, [base, horizon])
