@@ -352,8 +352,6 @@ def housing_command(
         item = _scenario(value)
         if item.name not in {c.name for c in chosen}:
             chosen.append(item)
-    horizon = max(item.horizon for item in chosen)
-    chosen = [item.model_copy(update={"horizon": horizon}) for item in chosen]
     trend = CohortComponentModel.from_workspace(workspace)
     with _progress(2 * len(chosen), "Wohnungsbedarf") as step:
         runs = []

@@ -6,6 +6,8 @@ must say what is wrong, where (file, row, column or table) and, where possible, 
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class RegiowerkError(Exception):
     """Base class of all expected, user-facing errors."""
@@ -35,3 +37,38 @@ class UnknownTableError(WorkspaceError, KeyError):
 
     def __str__(self) -> str:  # KeyError would add quotes around the message
         return str(self.args[0]) if self.args else ""
+
+
+_PYDANTIC_GERMAN = {
+    "extra_forbidden": "unbekanntes Feld",
+    "missing": "Pflichtfeld fehlt",
+    "float_type": "muss eine Zahl sein",
+    "float_parsing": "muss eine Zahl sein",
+    "int_type": "muss eine ganze Zahl sein",
+    "int_parsing": "muss eine ganze Zahl sein",
+    "int_from_float": "muss eine ganze Zahl sein",
+    "finite_number": "muss eine endliche Zahl sein",
+    "string_type": "muss ein Text sein",
+    "bool_type": "muss ja/nein (true/false) sein",
+    "dict_type": "muss eine Zuordnung 'name: wert' sein",
+    "list_type": "muss eine Liste sein",
+    "greater_than": "muss größer als {gt} sein",
+    "greater_than_equal": "muss mindestens {ge} sein",
+    "less_than": "muss kleiner als {lt} sein",
+    "less_than_equal": "darf höchstens {le} sein",
+    "literal_error": "erlaubt: {expected}",
+}
+
+
+def validation_lines(errors: list[dict[str, Any]]) -> list[str]:
+    """German lines ``Feld a.b: Meldung`` for pydantic's ``ValidationError.errors()``."""
+    lines = []
+    for error in errors:
+        field = ".".join(str(part) for part in error["loc"]) or "(Datei)"
+        template = _PYDANTIC_GERMAN.get(error["type"])
+        if template is not None:
+            message = template.format(**error.get("ctx", {}))
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"  - Feld {field}: {message}")
+    return lines

@@ -30,12 +30,13 @@ def test_hand_computed_growth_with_reserve_losses_and_vacancy() -> None:
         replacement_rate=0.01,
         usable_vacancy_share=0.5,
     )
-    # required 99.96, 102, 105.06; surplus 0.04 of which 0.02 usable; stock built to 102.02
+    # required 99.96, 102, 105.06; surplus 0.04 of which 0.02 usable, 1 % of it lost in the
+    # first year (0.0198 used); stock built to 99 + 3.0202
     assert got["required"] == pytest.approx([99.96, 102.0, 105.06])
     assert got["additional"] == pytest.approx([0.0, 2.04, 3.06])
-    assert got["replacement"] == pytest.approx([0.0, 1.0, 1.0202])
-    assert got["usable_vacancy"] == pytest.approx([0.0, 0.02, 0.0])
-    assert got["total"] == pytest.approx([0.0, 3.02, 4.0802])
+    assert got["replacement"] == pytest.approx([0.0, 1.0, 1.020202])
+    assert got["usable_vacancy"] == pytest.approx([0.0, 0.0198, 0.0])
+    assert got["total"] == pytest.approx([0.0, 3.0202, 4.080202])
     assert got["stock"] == pytest.approx([100.0, 99.0, 98.01])
     assert got["gap"] == pytest.approx([-0.04, 3.0, 7.05])
 

@@ -32,3 +32,14 @@ def test_fit_matches_rows_and_columns() -> None:
     expected = occupied[:2] / occupied[:2].sum(axis=1, keepdims=True) * total[:2, None]
     assert demand[:2] == pytest.approx(expected, rel=1e-8)
     assert pi[2] == pytest.approx(seed)
+
+
+def test_a_class_without_prior_is_still_filled() -> None:
+    seed = occupancy.prior(DEFAULTS).copy()
+    seed[..., 3] = 0.0  # no household type would live in 5+ rooms …
+    seed /= seed.sum(axis=-1, keepdims=True)
+    households = np.full((1, 5, DEFAULTS.bands), 10.0)
+    occupied = np.array([[100.0, 100.0, 100.0, 100.0]])  # … but a quarter of the stock is 5+
+    pi, iterations = occupancy.fit(households, occupied, seed)
+    assert iterations < occupancy.MAX_ITERATIONS
+    assert occupancy.demand(households[None], pi)[0, 0] == pytest.approx([100.0] * 4, rel=1e-6)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -14,9 +13,11 @@ from regiowerk.cli import EXIT_INPUT, _demo_scenarios, app
 from regiowerk.demo import DemoRegion, save_demo
 from regiowerk.demography.ccm import CohortComponentModel
 from regiowerk.demography.projection import ScenarioRun, run_scenario
+from regiowerk.errors import SchemaViolation
 from regiowerk.housing import HousingResult, run_housing, save_housing
 from regiowerk.housing.parameters import HousingParameterError, load_parameters
 from regiowerk.housing.run import HousingError
+from regiowerk.schema import validate
 from regiowerk.workspace import Workspace
 
 
@@ -179,7 +180,38 @@ def test_cli_housing(tmp_path: Path, demo_region: DemoRegion) -> None:
     assert "Traceback" not in bad.output
 
 
-def test_identity_holds_in_the_saved_table(result: HousingResult) -> None:
+def test_the_schema_refuses_a_broken_decomposition(result: HousingResult) -> None:
     frame: pd.DataFrame = result.demand_frame()
-    parts = frame["additional"] + frame["replacement"] + frame["catch_up"]
-    assert np.abs(parts - frame["usable_vacancy"] - frame["total"]).max() < 1e-9
+    validate("housing_demand", frame)
+    frame.loc[frame.index[-1], "total"] += 1.0
+    with pytest.raises(SchemaViolation, match=r"demand_identity|additional"):
+        validate("housing_demand", frame)
+
+
+def test_values_outside_the_default_bands_widen_them(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("fluctuation_reserve: 0.05\nusable_vacancy_share: 1.0\n", encoding="utf-8")
+    bands = load_parameters(path).sensitivity_bands()
+    assert bands["fluctuation_reserve"] == (0.01, 0.05)
+    assert bands["usable_vacancy_share"] == (0.25, 1.0)
+    assert bands["replacement_rate"] == (0.0, 0.004)  # untouched defaults stay
+    path.write_text("bands: {replacement_rate: {low: 0.001, high: 0.003}}\n", encoding="utf-8")
+    assert load_parameters(path).sensitivity_bands()["replacement_rate"] == (0.001, 0.003)
+
+
+def test_partly_missing_occupancy_keeps_the_measured_rest(
+    tmp_path: Path, demo_region: DemoRegion, runs: list[ScenarioRun], base: CohortComponentModel
+) -> None:
+    dwellings = demo_region.tables["dwellings"].copy()
+    first = dwellings["region"] == dwellings["region"].iloc[0]
+    dwellings["occupied"] = dwellings["occupied"].astype("Int64")
+    dwellings.loc[first, "occupied"] = pd.NA
+    ws = save_demo(
+        replace(demo_region, tables={**demo_region.tables, "dwellings": dwellings}),
+        tmp_path / "ws",
+    )
+    result = run_housing(ws, runs[:1], base=base)
+    assert any("1 Gemeinden" in note for note in result.notes)
+    rest = dwellings[~first]
+    demand0 = result.runs[0].demand.required[0] / (1 + result.parameters.fluctuation_reserve)
+    assert demand0[1:].sum() == pytest.approx(rest["occupied"].sum(), rel=1e-9)

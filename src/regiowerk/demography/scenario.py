@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from regiowerk.ags import parse_ags
 from regiowerk.demography.rates import AGES
-from regiowerk.errors import AgsError, RegiowerkError
+from regiowerk.errors import AgsError, RegiowerkError, validation_lines
 
 MIGRATION_PRESETS: dict[str, tuple[float, float]] = {
     "trend": (1.0, 1.0),
@@ -164,13 +164,7 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "(Datei)"
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unbekanntes Feld"
-            lines.append(f"  - Feld {field}: {message}")
+        lines = validation_lines(exc.errors())
         raise ScenarioError(f"Szenario {path} ist ungültig:\n" + "\n".join(lines)) from None
 
 

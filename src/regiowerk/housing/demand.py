@@ -17,9 +17,9 @@ catch-up period ``n`` years and overcrowding share ``o``:
     replacement_t  = r · S_{t−1}
     catch_up_t     = K / n   for t − t₀ ≤ n, else 0
     g_t            = additional_t + replacement_t + catch_up_t
-    usable_vac_t   = min(max(g_t, 0), V_{t−1})
+    usable_vac_t   = min(max(g_t, 0), (1 − r) · V_{t−1})   (vacant dwellings age too)
     total_t        = g_t − usable_vac_t                   (negative: surplus, nothing to build)
-    V_t            = V_{t−1} − usable_vac_t + u · max(−g_t, 0)
+    V_t            = (1 − r) · V_{t−1} − usable_vac_t + u · max(−g_t, 0)
     S_t            = (1 − r) · S_{t−1} + max(total_t, 0)  stock if the demand is built
 
 so ``additional + replacement + catch_up − usable_vacancy = total`` holds exactly in every year
@@ -80,9 +80,9 @@ def decompose(dwellings: Array, stock: Array, parameters: HousingParameters) -> 
         replacement = r * built
         catch_up = backlog / n if t <= n else np.zeros(stock.shape)
         gross = additional + replacement + catch_up
-        used = np.minimum(np.clip(gross, 0.0, None), pool)
+        used = np.minimum(np.clip(gross, 0.0, None), (1.0 - r) * pool)
         total = gross - used
-        pool = pool - used + u * np.clip(-gross, 0.0, None)
+        pool = (1.0 - r) * pool - used + u * np.clip(-gross, 0.0, None)
         built = (1.0 - r) * built + np.clip(total, 0.0, None)
         for name, value in zip(
             COMPONENTS, (additional, replacement, catch_up, used, total), strict=True

@@ -143,7 +143,7 @@ def in_mover_households(
     columns = (movers[c].tolist() for c in ("employer", "kind", "ags", "year", "persons"))
     for name, kind, ags, year, persons in zip(*columns, strict=True):
         if ags not in position or year not in years[1:]:
-            continue  # arrivals up to the base year are in its population already
+            continue  # arrivals up to the base year are not projected either
         t, i = years.index(int(year)), position[str(ags)]
         if kind == "multilocal":
             sizes = {1: float(persons)}

@@ -30,6 +30,8 @@ from regiowerk.housing.parameters import HousingDefaults
 Array = NDArray[np.float64]
 TOLERANCE = 1e-10
 MAX_ITERATIONS = 500
+SEED_FLOOR = 1e-6
+"""Smallest prior probability: every household cell may live in every room class."""
 
 
 def prior(defaults: HousingDefaults) -> Array:
@@ -42,11 +44,14 @@ def prior(defaults: HousingDefaults) -> Array:
 def fit(households: Array, occupied: Array, seed: Array) -> tuple[Array, int]:
     """IPF per region: ``households (R, 5, bands)``, ``occupied (R, 4)`` (NaN: keep the seed).
 
-    Returns ``π (R, 5, bands, 4)`` and the number of iterations used. Columns with households
-    but no occupied dwellings of any class (empty region) keep the seed.
+    Returns ``π (R, 5, bands, 4)`` and the number of iterations used (``MAX_ITERATIONS``:
+    not converged). Seeds are floored at :data:`SEED_FLOOR` so that every class can be filled;
+    regions without households or without occupied dwellings keep the seed.
     """
     n = households.shape[0]
-    pi = np.broadcast_to(seed, (n, *seed.shape)).copy()
+    floored = np.maximum(seed, SEED_FLOOR)  # a zero seed could never fill its class
+    floored /= floored.sum(axis=-1, keepdims=True)
+    pi = np.broadcast_to(floored, (n, *seed.shape)).copy()
     rows = households
     total = rows.sum(axis=(1, 2))
     usable = np.isfinite(occupied).all(axis=1) & (np.nan_to_num(occupied).sum(axis=1) > 0)

@@ -26,7 +26,7 @@ import yaml
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from regiowerk.errors import RegiowerkError
+from regiowerk.errors import RegiowerkError, validation_lines
 
 SIZE_CLASSES = ("1-2", "3", "4", "5+")
 """Dwelling size classes by rooms incl. kitchen (labels used in tables and reports)."""
@@ -49,38 +49,51 @@ class HousingParameterError(RegiowerkError):
 class Band(BaseModel):
     """Low and high value for the sensitivity table."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    low: float = Field(ge=0.0)
-    high: float = Field(ge=0.0)
+    low: float = Field(ge=0.0, strict=True)
+    high: float = Field(ge=0.0, strict=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.low > self.high:
+            raise ValueError(f"low {self.low} ist größer als high {self.high}")
+        return self
+
+
+DEFAULT_BANDS: dict[str, tuple[float, float]] = {
+    "fluctuation_reserve": (0.01, 0.03),
+    "replacement_rate": (0.0, 0.004),
+    "usable_vacancy_share": (0.25, 0.75),
+    "catch_up_years": (3, 10),
+    "overcrowding_share": (0.0, 0.02),
+}
+"""Sensitivity band of every parameter; a value set outside its band widens the band."""
+SENSITIVE = tuple(DEFAULT_BANDS)
+"""Parameters with a sensitivity band (all of them)."""
 
 
 class HousingParameters(BaseModel):
-    """Demand parameters (see :mod:`regiowerk.housing.demand` for how they enter)."""
+    """Demand parameters (see :mod:`regiowerk.housing.demand` for how they enter).
 
-    model_config = ConfigDict(extra="forbid")
+    ``bands`` holds the sensitivity bands the user set; :meth:`sensitivity_bands` merges them
+    with :data:`DEFAULT_BANDS`, widened to contain values set outside them. A band the user
+    set must contain its parameter's value.
+    """
 
-    fluctuation_reserve: float = Field(default=0.02, ge=0.0, le=0.2)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    fluctuation_reserve: float = Field(default=0.02, ge=0.0, le=0.2, strict=True)
     """Vacant share needed for moves and renovation, on top of the occupied dwellings."""
-    replacement_rate: float = Field(default=0.002, ge=0.0, le=0.05)
+    replacement_rate: float = Field(default=0.002, ge=0.0, le=0.05, strict=True)
     """Dwellings lost per year (demolition, merging, change of use) as share of the stock."""
-    usable_vacancy_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    usable_vacancy_share: float = Field(default=0.5, ge=0.0, le=1.0, strict=True)
     """Share of the vacancy beyond the fluctuation reserve that can be brought back to use."""
-    catch_up_years: int = Field(default=5, ge=1, le=30)
+    catch_up_years: int = Field(default=5, ge=1, le=30, strict=True)
     """Years over which a base-year shortage (doubled-up households) is made up."""
-    overcrowding_share: float = Field(default=0.0, ge=0.0, le=0.2)
+    overcrowding_share: float = Field(default=0.0, ge=0.0, le=0.2, strict=True)
     """Share of households living overcrowded that need another dwelling (catch-up)."""
-    default_vacancy_rate: float = Field(default=0.044, ge=0.0, le=0.5)
-    """Vacancy assumed where the stock table has no occupied dwellings (Zensus 2022: about
-    1.9 million of 43.1 million dwellings vacant)."""
-    bands: dict[str, Band] = Field(
-        default_factory=lambda: {
-            "fluctuation_reserve": Band(low=0.01, high=0.03),
-            "replacement_rate": Band(low=0.0, high=0.004),
-            "usable_vacancy_share": Band(low=0.25, high=0.75),
-            "overcrowding_share": Band(low=0.0, high=0.02),
-        }
-    )
+    bands: dict[str, Band] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _bands_fit(self) -> HousingParameters:
@@ -96,25 +109,29 @@ class HousingParameters(BaseModel):
                 )
         return self
 
+    def sensitivity_bands(self) -> dict[str, tuple[float, float]]:
+        """Low and high value of every parameter (see the class docstring)."""
+        out = {}
+        for name, (low, high) in DEFAULT_BANDS.items():
+            value = float(getattr(self, name))
+            if name in self.bands:
+                out[name] = (self.bands[name].low, self.bands[name].high)
+            else:
+                out[name] = (min(low, value), max(high, value))
+        return out
+
     def varied(self, name: str, value: float) -> HousingParameters:
         """A copy with one parameter changed (bands dropped: they describe the base run)."""
-        return self.model_copy(update={name: value, "bands": {}})
+        typed = round(value) if name == "catch_up_years" else value
+        return self.model_copy(update={name: typed, "bands": {}})
 
 
-SENSITIVE = (
-    "fluctuation_reserve",
-    "replacement_rate",
-    "usable_vacancy_share",
-    "overcrowding_share",
-)
-"""Parameters with a sensitivity band."""
 PARAMETER_LABELS = {
     "fluctuation_reserve": "Fluktuationsreserve",
     "replacement_rate": "Ersatzbedarf (Abgangsrate je Jahr)",
     "usable_vacancy_share": "aktivierbarer Anteil des Leerstands",
     "catch_up_years": "Abbau des Nachholbedarfs (Jahre)",
     "overcrowding_share": "Anteil überbelegter Haushalte",
-    "default_vacancy_rate": "angenommene Leerstandsquote ohne Daten",
 }
 
 
@@ -129,10 +146,7 @@ def load_parameters(path: Path) -> HousingParameters:
     try:
         return HousingParameters.model_validate(raw)
     except ValidationError as exc:
-        lines = [
-            f"  {'.'.join(str(p) for p in error['loc']) or '(Datei)'}: {error['msg']}"
-            for error in exc.errors()
-        ]
+        lines = validation_lines(exc.errors())
         raise HousingParameterError(
             f"Datei {path}: ungültige Wohnungsbedarfs-Parameter:\n" + "\n".join(lines)
         ) from None

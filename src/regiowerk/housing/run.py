@@ -9,8 +9,9 @@ Steps per scenario (all on the workspace's tables):
 2. Households → dwellings demanded by size class through the occupancy matrix fitted to the
    occupied stock of the base year (:mod:`regiowerk.housing.occupancy`); employers' in-mover
    households (settled and multilocal) are added with their own profile.
-3. Base stock by size class from ``dwellings`` (latest year up to the base year); missing
-   occupancy → the default vacancy rate; then the exact decomposition of
+3. Base stock by size class from ``dwellings`` (latest year up to the base year); where it
+   has no occupied dwellings, the occupancy fit uses the shares of the stock by class (vacancy
+   spread evenly); then the exact decomposition of
    :mod:`regiowerk.housing.demand`, and a sensitivity run for the low and high value of every
    parameter with a band.
 
@@ -39,7 +40,6 @@ from regiowerk.housing.parameters import (
     HOUSEHOLD_SIZES,
     PARAMETER_LABELS,
     ROOMS_TO_CLASS,
-    SENSITIVE,
     SIZE_CLASSES,
     HousingDefaults,
     HousingParameters,
@@ -62,9 +62,8 @@ class BaseStock:
     dwellings: Array
     """(R, 4) all dwellings."""
     occupied: Array
-    """(R, 4) occupied dwellings (estimated with the default vacancy rate where missing)."""
+    """(R, 4) occupied dwellings (NaN rows where the stock table has none)."""
     year: int
-    estimated_occupancy: bool
 
 
 @dataclass
@@ -168,21 +167,22 @@ def base_stock(
     c = ROOMS_TO_CLASS[rows["rooms"].to_numpy() - 1]
     dwellings = np.zeros((len(regions), len(SIZE_CLASSES)))
     np.add.at(dwellings, (i, c), rows["dwellings"].fillna(0).to_numpy(dtype=float))
+    occupied = np.zeros(dwellings.shape)
+    np.add.at(occupied, (i, c), rows["occupied"].fillna(0).to_numpy(dtype=float))
+    missing = rows.loc[rows["occupied"].isna(), "region"].unique()
     notes = []
-    estimated = bool(rows["occupied"].isna().any())
-    if estimated:
-        occupied = dwellings * (1.0 - parameters.default_vacancy_rate)
+    if len(missing):
+        # only the shares by class enter the occupancy fit: use those of the stock
+        lost = np.isin(np.array(regions), missing)
+        occupied[lost] = np.nan
         notes.append(
-            f"Bewohnte Wohnungen fehlen in 'dwellings': Leerstand mit "
-            f"{parameters.default_vacancy_rate * 100:.1f} % angenommen.".replace(".", ",")
+            f"Bewohnte Wohnungen fehlen für {len(missing)} Gemeinden: dort wird der Leerstand "
+            f"gleichmäßig über die Wohnungsgrößen angenommen."
         )
-    else:
-        occupied = np.zeros(dwellings.shape)
-        np.add.at(occupied, (i, c), rows["occupied"].to_numpy(dtype=float))
     stock_year = int(rows["year"].iloc[0])
     if stock_year != year:
         notes.append(f"Wohnungsbestand von {stock_year} als Bestand des Basisjahres {year}.")
-    return BaseStock(dwellings, occupied, stock_year, estimated), notes
+    return BaseStock(dwellings, occupied, stock_year), notes
 
 
 def observed_households(
@@ -212,25 +212,22 @@ def _resident_run(
 
 
 def _sensitivity(dwellings: Array, stock: Array, parameters: HousingParameters) -> pd.DataFrame:
-    """Cumulative new construction for the low and high value of each banded parameter."""
+    """Cumulative new construction for the low and high value of each parameter's band."""
     base_total = float(decompose(dwellings, stock, parameters).new_construction().sum())
     rows = []
-    for name in SENSITIVE:
-        band = parameters.bands.get(name)
-        if band is None:
-            continue
-        low = decompose(dwellings, stock, parameters.varied(name, band.low))
-        high = decompose(dwellings, stock, parameters.varied(name, band.high))
+    for name, (low, high) in parameters.sensitivity_bands().items():
+        low_run = decompose(dwellings, stock, parameters.varied(name, low))
+        high_run = decompose(dwellings, stock, parameters.varied(name, high))
         rows.append(
             {
                 "parameter": name,
                 "label": PARAMETER_LABELS[name],
-                "low": band.low,
+                "low": low,
                 "value": float(getattr(parameters, name)),
-                "high": band.high,
-                "demand_low": float(low.new_construction().sum()),
+                "high": high,
+                "demand_low": float(low_run.new_construction().sum()),
                 "demand": base_total,
-                "demand_high": float(high.new_construction().sum()),
+                "demand_high": float(high_run.new_construction().sum()),
             }
         )
     return pd.DataFrame(rows)
@@ -268,7 +265,14 @@ def run_housing(
     elif label and label != f"Haushalte {base_year}":
         notes.append(f"{label} auf die Bevölkerung {base_year} kalibriert.")
     base_households = hh.project(population0, calibration, defaults)[0]
-    pi, _ = occupancy.fit(base_households, stock.occupied, occupancy.prior(defaults))
+    target = np.where(np.isnan(stock.occupied), stock.dwellings, stock.occupied)
+    pi, iterations = occupancy.fit(base_households, target, occupancy.prior(defaults))
+    if iterations >= occupancy.MAX_ITERATIONS:
+        notes.append(
+            "Die Anpassung der Belegung an den Bestand nach Räumen hat nicht voll "
+            f"konvergiert ({iterations} Iterationen): die Nachfrage je Wohnungsgröße im "
+            "Basisjahr weicht etwas vom bewohnten Bestand ab."
+        )
     warnings = [
         f"Gemeinde {ags}: {fmt_int(dw)} Wohnungen, aber {fmt_int(h)} Haushalte im Basisjahr "
         f"(Nachholbedarf)."
@@ -309,6 +313,9 @@ def save_housing(workspace: Workspace, result: HousingResult) -> list[TableRecor
     meta = {
         "parameters": result.parameters.model_dump(mode="json"),
         "stock_year": result.stock.year,
+        "calibration": {
+            label: result.calibration.count(label) for label in sorted(set(result.calibration))
+        },
         "notes": result.notes,
         "warnings": result.warnings,
         "sensitivity": {

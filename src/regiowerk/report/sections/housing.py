@@ -60,7 +60,6 @@ PARAMETER_ORDER = (
     "usable_vacancy_share",
     "catch_up_years",
     "overcrowding_share",
-    "default_vacancy_rate",
 )
 PARAMETER_MEANING = {
     "fluctuation_reserve": "Leer stehender Anteil, der für Umzüge und Sanierung nötig ist, "
@@ -72,8 +71,6 @@ PARAMETER_MEANING = {
     "catch_up_years": "Jahre, in denen ein Fehlbestand des Basisjahres abgebaut wird.",
     "overcrowding_share": "Anteil der Haushalte, die überbelegt wohnen und eine weitere Wohnung "
     "brauchen (Nachholbedarf).",
-    "default_vacancy_rate": "Leerstand, der angenommen wird, wo der Bestand keine bewohnten "
-    "Wohnungen nennt (Zensus 2022: rund 4,4 %).",
 }
 SOURCE_LABELS = {
     "headship": "Haushaltsbildung nach Alter (Haushaltsquoten)",
@@ -626,10 +623,9 @@ def _assumptions(ctx: ReportContext, meta: dict[str, Any], frame: pd.DataFrame, 
         else "Wohnungsbestand nach Räumen"
     )
     assumptions = [
-        f"Haushalte: aus der Bevölkerungsvorausberechnung mit Haushaltsquoten nach Alter und "
-        f"Geschlecht; die Quoten sind je Gemeinde an die Haushalte nach Größe im Basisjahr "
-        f"{base} angepasst und bleiben danach konstant. Die Zahl der Haushalte ändert sich "
-        f"also nur mit Zahl und Alter der Einwohner.",
+        "Haushalte: aus der Bevölkerungsvorausberechnung mit Haushaltsquoten nach Alter und "
+        f"Geschlecht; {_calibration_text(meta, base)} Die Quoten bleiben danach konstant; die "
+        "Zahl der Haushalte ändert sich also nur mit Zahl und Alter der Einwohner.",
         f"Belegung: welche Haushalte in welchen Wohnungsgrößen wohnen, ist je Gemeinde an den "
         f"bewohnten Bestand des Basisjahres angepasst ({stock}) und wird konstant gehalten; "
         f"kleinere Wohnungen werden nur so weit stärker gefragt, wie Haushalte kleiner und "
@@ -687,3 +683,24 @@ def _loss_check(parameters: dict[str, Any]) -> str:
         + "</ul><p>Wer nur Neubau in neuen Gebäuden plant, sollte die Rate daher eher "
         "niedriger ansetzen (Spannweite in der Empfindlichkeitstabelle).</p>"
     )
+
+
+def _calibration_text(meta: dict[str, Any], base: int) -> str:
+    """How the household rates were fitted, from the run's calibration sources."""
+    sources: dict[str, int] = meta.get("calibration") or {}
+    observed = {k: v for k, v in sources.items() if not k.startswith("Standardwerte")}
+    fallback = sum(v for k, v in sources.items() if k.startswith("Standardwerte"))
+    parts = []
+    for label, count in observed.items():
+        parts.append(
+            f"für {fmt_int(count)} Gemeinden an die beobachteten {label} nach Größe angepasst "
+            f"(auf die Bevölkerung {base} bezogen)"
+        )
+    if fallback:
+        parts.append(
+            f"für {fmt_int(fallback)} Gemeinden ohne Haushaltstabelle mit den Standardwerten "
+            f"ihres Landes (Zensus 2011) gerechnet, nicht örtlich angepasst"
+        )
+    if not parts:
+        return "die Quoten sind an die Haushalte nach Größe im Basisjahr angepasst."
+    return "die Quoten sind " + "; ".join(parts) + "."
