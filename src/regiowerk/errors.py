@@ -6,6 +6,7 @@ must say what is wrong, where (file, row, column or table) and, where possible, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -60,7 +61,7 @@ _PYDANTIC_GERMAN = {
 }
 
 
-def validation_lines(errors: list[dict[str, Any]]) -> list[str]:
+def validation_lines(errors: Sequence[Mapping[str, Any]]) -> list[str]:
     """German lines ``Feld a.b: Meldung`` for pydantic's ``ValidationError.errors()``."""
     lines = []
     for error in errors:

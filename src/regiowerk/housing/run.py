@@ -169,14 +169,13 @@ def base_stock(
     np.add.at(dwellings, (i, c), rows["dwellings"].fillna(0).to_numpy(dtype=float))
     occupied = np.zeros(dwellings.shape)
     np.add.at(occupied, (i, c), rows["occupied"].fillna(0).to_numpy(dtype=float))
-    missing = rows.loc[rows["occupied"].isna(), "region"].unique()
+    unoccupied = rows.loc[rows["occupied"].isna(), "region"].unique()
     notes = []
-    if len(missing):
+    if len(unoccupied):
         # only the shares by class enter the occupancy fit: use those of the stock
-        lost = np.isin(np.array(regions), missing)
-        occupied[lost] = np.nan
+        occupied[np.isin(np.array(regions), unoccupied)] = np.nan
         notes.append(
-            f"Bewohnte Wohnungen fehlen für {len(missing)} Gemeinden: dort wird der Leerstand "
+            f"Bewohnte Wohnungen fehlen für {len(unoccupied)} Gemeinden: dort wird der Leerstand "
             f"gleichmäßig über die Wohnungsgrößen angenommen."
         )
     stock_year = int(rows["year"].iloc[0])
