@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from conftest import load_tool
 from regiowerk.demo import STEPS, DemoRegion, generate_demo
@@ -168,6 +169,56 @@ def test_road_network_is_one_component(region: DemoRegion) -> None:
     assert len(np.unique(labels[used])) == 1
     assert np.allclose(roads["length_m"], roads.geometry.length, atol=0.1)
     assert set(roads["road_class"]) == {"motorway", "federal", "state", "district", "local"}
+    assert set(used) == set(range(1, nodes))
+    start = shapely.get_coordinates(shapely.get_point(roads.geometry.to_numpy(), 0))
+    end = shapely.get_coordinates(shapely.get_point(roads.geometry.to_numpy(), -1))
+    ends = pd.DataFrame(
+        np.concatenate([start, end]),
+        index=np.concatenate([roads["from_node"], roads["to_node"]]),
+    )
+    # every node has one position, whichever line ends there
+    assert (ends.groupby(level=0).nunique() == 1).all().all()
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) / weights.sum()
+    return float(values[order][np.searchsorted(cumulative, q)])
+
+
+def test_every_populated_cell_is_near_a_road_node(region: DemoRegion) -> None:
+    roads, grid = region.tables["roads"], region.tables["grid"]
+    motorway = roads["road_class"] == "motorway"
+    access = roads[~motorway]
+    lines = access.geometry.to_numpy()
+    nodes = np.concatenate(
+        [
+            shapely.get_coordinates(shapely.get_point(lines, 0)),
+            shapely.get_coordinates(shapely.get_point(lines, -1)),
+        ]
+    )
+    centres = shapely.get_coordinates(grid.geometry.centroid)
+    distance, _ = cKDTree(nodes).query(centres)
+    # cells farther than 500 m from the network become access nodes themselves
+    assert distance.max() <= 500.1
+    assert _weighted_quantile(distance, grid["persons"].to_numpy(float), 0.95) <= 500.0
+    # the nearest node of any kind is never a motorway node
+    junctions = roads[motorway].geometry.to_numpy()
+    every = np.concatenate(
+        [
+            nodes,
+            shapely.get_coordinates(shapely.get_point(junctions, 0)),
+            shapely.get_coordinates(shapely.get_point(junctions, -1)),
+        ]
+    )
+    assert np.allclose(cKDTree(every).query(centres)[0], distance)
+    # the local access roads (40 km/h) are short and never cross another non-motorway road
+    local = access[access["speed_kmh"] == 40.0]
+    assert len(local) > len(access) - len(local)
+    assert set(local["road_class"]) == {"local"}
+    assert local["name"].isna().all()
+    crossings = shapely.STRtree(lines).query(local.geometry.to_numpy(), predicate="crosses")
+    assert crossings.size == 0
 
 
 def test_dwellings_hold_the_households(region: DemoRegion) -> None:

@@ -2,11 +2,12 @@
 
 :func:`generate_demo` builds 48 municipalities in three Kreise of two Länder (Niedersachsen and
 Sachsen-Anhalt) with a road network, population 2019–2023 with its births, deaths and moves,
-households, dwellings, jobs, commuters, facilities and a 1 km population grid. Every step has
-its own random stream spawned from ``numpy.random.default_rng(seed)``, so the same seed gives
-identical tables. The method of each step is documented in its module (``geography``,
-``network``, ``demography``, ``housing``, ``economy``, ``facilities``, ``grid``); the
-calibration facts are in ``calibration.toml``. See ``docs/demo.md``.
+households, dwellings, jobs, commuters, facilities, a 1 km population grid and local access
+roads to its populated cells. Every step has its own random stream spawned from
+``numpy.random.default_rng(seed)``, so the same seed gives identical tables. The method of each
+step is documented in its module (``geography``, ``network``, ``demography``, ``housing``,
+``economy``, ``facilities``, ``grid``); the calibration facts are in ``calibration.toml``. See
+``docs/demo.md``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from regiowerk.demo.geography import build_territory
 from regiowerk.demo.grid import build_grid
 from regiowerk.demo.housing import build_housing
 from regiowerk.demo.names import KREIS_NAMES, REGION_NAME
-from regiowerk.demo.network import build_network
+from regiowerk.demo.network import add_local_roads, build_network
 from regiowerk.provenance import Provenance
 from regiowerk.schema import validate
 from regiowerk.workspace import Workspace
@@ -39,6 +40,7 @@ STEPS: tuple[str, ...] = (
     "Beschäftigte und Pendler",
     "Einrichtungen der Daseinsvorsorge",
     "Bevölkerungsraster",
+    "Gemeindeverbindungs- und Erschließungsstraßen",
     "Prüfung gegen das Schema",
 )
 """German descriptions of the generation steps; ``progress`` is called with each in turn."""
@@ -122,7 +124,10 @@ _TABLE_NOTES: dict[str, tuple[str, tuple[str, ...], bool]] = {
         True,
     ),
     "roads": (
-        "Gabriel-Graph der Orte mit Straßenhierarchie und einer Autobahn; Namen frei erfunden.",
+        "Gabriel-Graph der Orte mit Straßenhierarchie und einer Autobahn, an den Knickpunkten "
+        "geteilt; dazu unbenannte Gemeindeverbindungs- und Erschließungsstraßen (40 km/h) zu "
+        "den bewohnten Rasterzellen (Gabriel-Graph, Kanten unter 2,5 km plus minimaler "
+        "Spannbaum); Namen frei erfunden.",
         (),
         False,
     ),
@@ -193,6 +198,9 @@ def generate_demo(seed: int = 2026, *, progress: Callable[[str], None] | None = 
     )
 
     report(STEPS[7])
+    tables["roads"] = add_local_roads(next(streams), network.roads, tables["grid"])
+
+    report(STEPS[8])
     validated = {name: validate(name, tables[name], source=REGION_NAME) for name in sorted(tables)}
     return DemoRegion(
         name=REGION_NAME,

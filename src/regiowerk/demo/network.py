@@ -19,8 +19,35 @@ Method
 * **Shortest paths and travel times**: minutes = length / speed; all-pairs shortest paths by
   Dijkstra's algorithm (``scipy.sparse.csgraph.shortest_path``, Dijkstra 1959).
 
-Node ids: settlements are ``1 … n`` in AGS order, motorway nodes follow. Roads are undirected
-(``oneway`` False).
+Local access roads (:func:`add_local_roads`, a later step, after the population grid):
+
+* **Split at the bends**: every non-motorway edge is split at its intermediate vertices, which
+  become nodes (junctions along the road); the geometry is unchanged, each segment keeps the
+  class, name and speed of its road. Motorway edges stay whole (no access between junctions).
+* **Access nodes**: the centre ``c`` of every populated grid cell with
+  ``min_k |c − p_k| > 500 m`` over the non-motorway nodes ``p_k``, or whose nearest node is a
+  motorway node, becomes a node (coordinates rounded to 0.1 m). Afterwards every populated
+  cell centre lies within 500 m of a non-motorway node (cells are 1 km apart, so one node per
+  such cell).
+* **Links**: the Gabriel graph of the access nodes and the non-motorway nodes, computed on its
+  Delaunay triangulation (``scipy.spatial.Delaunay``; an edge ``ij`` of the triangulation is
+  kept when no point ``k`` has ``|p_k − m_ij|² < |p_i − p_j|² / 4``), without edges between two
+  existing nodes. Kept are the links shorter than 2.5 km that do not cross an existing
+  non-motorway road (crossing the motorway means a bridge) plus the edges of a minimum
+  spanning tree (``scipy.sparse.csgraph.minimum_spanning_tree``) of all links, with the
+  existing network contracted to one node and the weight ``length + 10⁶ m`` for crossing
+  links, so that every access node is connected and crossings only occur where nothing else
+  connects.
+* **Class and geometry**: class ``local`` ("Gemeindeverbindungs- und Erschließungsstraßen",
+  unnamed) at 40 km/h, LineStrings with 2–4 inner vertices displaced by ``A·sin(πt)·z`` with
+  ``A`` = 3 % of the length.
+
+Node ids: settlements are ``1 … n`` in AGS order, motorway nodes follow, then the bends of the
+split roads (in edge order) and the access nodes (in ``cell_id`` order). Edge ids: the main
+roads in order of class, then node ids, split segments in a row along the road; the access
+roads follow in order of their node ids. Roads are undirected (``oneway`` False). The car
+times between settlements (``RoadNetwork.minutes``, used by the commuter model) are those of
+the main network.
 """
 
 from __future__ import annotations
@@ -33,7 +60,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from scipy.sparse import csgraph
+from scipy.sparse import coo_matrix, csgraph
+from scipy.spatial import Delaunay, cKDTree
 from shapely.geometry import LineString, Point, Polygon
 
 from regiowerk.schema import CRS
@@ -42,6 +70,13 @@ SPEEDS_KMH = {"motorway": 115.0, "federal": 80.0, "state": 70.0, "district": 60.
 CLASS_RANK = {"motorway": 0, "federal": 1, "state": 2, "district": 3, "local": 4}
 JUNCTION_OFFSET_M = 3_500.0
 MOTORWAY = "A 99"
+ACCESS_RADIUS_M = 500.0
+"""Every populated grid cell centre lies within this distance of a non-motorway node."""
+ACCESS_LINK_M = 2_500.0
+"""Access links shorter than this are kept (besides the spanning tree)."""
+ACCESS_SPEED_KMH = 40.0
+"""Speed of the local access roads (Gemeindeverbindungs- und Erschließungsstraßen)."""
+CROSSING_PENALTY_M = 1e6
 
 
 @dataclass(frozen=True)
@@ -240,3 +275,154 @@ def travel_minutes(roads: pd.DataFrame, n_nodes: int) -> NDArray[np.float64]:
         if c < minutes[i, j]:
             minutes[i, j] = minutes[j, i] = c
     return shortest_paths(minutes)[0]
+
+
+def add_local_roads(
+    rng: np.random.Generator, roads: gpd.GeoDataFrame, grid: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """The ``roads`` table with the main roads split at their bends and local access roads to
+    the populated grid cells added (see the module docstring)."""
+    split = _split_at_bends(roads)
+    lines = split.geometry.to_numpy()
+    ends = np.concatenate(
+        [
+            shapely.get_coordinates(shapely.get_point(lines, 0)),
+            shapely.get_coordinates(shapely.get_point(lines, -1)),
+        ]
+    )
+    ids, first = np.unique(
+        np.concatenate([split["from_node"], split["to_node"]]), return_index=True
+    )
+    node_xy = ends[first]
+    motorway = np.isin(ids, split.loc[split["road_class"] == "motorway", ["from_node", "to_node"]])
+    open_ids, open_xy = ids[~motorway], node_xy[~motorway]
+
+    centres = np.round(shapely.get_coordinates(grid.geometry.centroid), 1)
+    gap, _ = cKDTree(open_xy).query(centres)
+    nearest_motorway = (
+        cKDTree(node_xy[motorway]).query(centres)[0]
+        if motorway.any()
+        else np.full(len(gap), np.inf)
+    )
+    new_xy = centres[(gap > ACCESS_RADIUS_M) | (nearest_motorway < gap)]
+    new_ids = np.arange(1, len(new_xy) + 1) + int(ids.max())
+    if len(new_xy) == 0:
+        return split
+
+    points = np.concatenate([open_xy, new_xy])
+    point_ids = np.concatenate([open_ids, new_ids])
+    links = [(i, j) for i, j in _gabriel_delaunay(points) if j >= len(open_xy)]
+    a = np.array([i for i, _ in links])
+    b = np.array([j for _, j in links])
+    length = np.hypot(*(points[a] - points[b]).T)
+    straight = shapely.linestrings(np.stack([points[a], points[b]], axis=1))
+    others = split.geometry.to_numpy()[split["road_class"].to_numpy() != "motorway"]
+    crossing = np.zeros(len(links), dtype=bool)
+    crossing[np.unique(shapely.STRtree(others).query(straight, predicate="crosses")[0])] = True
+
+    # spanning tree with the existing network contracted to vertex 0, new node k → k + 1
+    ua = np.maximum(a - len(open_xy) + 1, 0)
+    ub = b - len(open_xy) + 1
+    weight = length + CROSSING_PENALTY_M * crossing
+    best: dict[tuple[int, int], int] = {}
+    for k in np.argsort(weight, kind="stable"):
+        best.setdefault((int(ua[k]), int(ub[k])), int(k))
+    chosen = np.array(list(best.values()))
+    size = len(new_xy) + 1
+    tree = csgraph.minimum_spanning_tree(
+        coo_matrix((weight[chosen], (ua[chosen], ub[chosen])), shape=(size, size)).tocsr()
+    ).tocoo()
+    in_tree = {
+        best[(int(min(r, c)), int(max(r, c)))] for r, c in zip(tree.row, tree.col, strict=True)
+    }
+    keep = [
+        k
+        for k in range(len(links))
+        if k in in_tree or (length[k] < ACCESS_LINK_M and not crossing[k])
+    ]
+
+    pairs = sorted((int(point_ids[a[k]]), int(point_ids[b[k]])) for k in keep)
+    coords = dict(zip(point_ids.tolist(), points, strict=True))
+    wiggled = np.array([_wiggle(rng, coords[u], coords[v], 0.03) for u, v in pairs])
+    straight = shapely.linestrings([[coords[u], coords[v]] for u, v in pairs])
+    lines = _uncross(wiggled, straight, others)
+    local = gpd.GeoDataFrame(
+        {
+            "edge_id": np.arange(len(pairs)) + int(split["edge_id"].max()) + 1,
+            "from_node": [u for u, _ in pairs],
+            "to_node": [v for _, v in pairs],
+            "road_class": "local",
+            "name": None,
+            "speed_kmh": ACCESS_SPEED_KMH,
+            "length_m": np.round(shapely.length(lines), 1),
+            "oneway": False,
+        },
+        geometry=lines,
+        crs=CRS,
+    )
+    return gpd.GeoDataFrame(pd.concat([split, local], ignore_index=True), crs=CRS)
+
+
+def _uncross(
+    wiggled: NDArray[np.object_], straight: NDArray[np.object_], others: NDArray[np.object_]
+) -> NDArray[np.object_]:
+    """``wiggled`` lines, with the straight line instead of each one that crosses one of
+    ``others`` or another of the lines (repeated until no wiggled line crosses anything)."""
+    lines = wiggled.copy()
+    bent = np.ones(len(lines), dtype=bool)
+    while True:
+        own = shapely.STRtree(lines).query(lines, predicate="crosses")
+        bad = np.zeros(len(lines), dtype=bool)
+        bad[own.ravel()] = True
+        bad[shapely.STRtree(others).query(lines, predicate="crosses")[0]] = True
+        bad &= bent
+        if not bad.any():
+            return lines
+        lines[bad] = straight[bad]
+        bent &= ~bad
+
+
+def _split_at_bends(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``roads`` with every non-motorway edge split at its inner vertices, which become nodes
+    numbered after the existing ones; edge ids renumbered in table order."""
+    next_node = int(max(roads["from_node"].max(), roads["to_node"].max())) + 1
+    rows = []
+    geometries = []
+    for row, line in zip(
+        roads.drop(columns="geometry").to_dict("records"), roads.geometry, strict=True
+    ):
+        coords = np.asarray(line.coords)
+        if row["road_class"] == "motorway" or len(coords) == 2:
+            pieces = [(row["from_node"], row["to_node"], line)]
+        else:
+            inner = list(range(next_node, next_node + len(coords) - 2))
+            next_node += len(inner)
+            nodes = [row["from_node"], *inner, row["to_node"]]
+            pieces = [
+                (u, v, LineString(coords[k : k + 2])) for k, (u, v) in enumerate(pairwise(nodes))
+            ]
+        for u, v, piece in pieces:
+            geometries.append(piece)
+            rows.append({**row, "from_node": u, "to_node": v, "length_m": round(piece.length, 1)})
+    table = pd.DataFrame(rows)
+    table["edge_id"] = np.arange(1, len(table) + 1)
+    return gpd.GeoDataFrame(table, geometry=geometries, crs=CRS)
+
+
+def _gabriel_delaunay(xy: NDArray[np.float64]) -> list[tuple[int, int]]:
+    """Gabriel graph edges ``(i, j)``, ``i < j``, among the edges of the Delaunay
+    triangulation: no point strictly inside the circle with diameter ``ij``."""
+    local = xy - xy.mean(axis=0)
+    triangles = Delaunay(local).simplices
+    pairs = np.unique(
+        np.sort(
+            np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [0, 2]]]),
+            axis=1,
+        ),
+        axis=0,
+    )
+    mid = (local[pairs[:, 0]] + local[pairs[:, 1]]) / 2
+    radius2 = np.sum((local[pairs[:, 0]] - local[pairs[:, 1]]) ** 2, axis=1) / 4
+    nearest, _ = cKDTree(local).query(mid)
+    gabriel = nearest**2 >= radius2 - 1e-3
+    return [(int(i), int(j)) for i, j in pairs[gabriel]]
