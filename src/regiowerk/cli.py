@@ -381,6 +381,92 @@ def housing_command(
     console.print(table)
 
 
+@app.command("access")
+@_friendly
+def access_command(
+    directory: DirArg,
+    service: Annotated[
+        list[str] | None,
+        typer.Option("--service", help="Dienst (gp, hospital, obstetrics, …); mehrfach."),
+    ] = None,
+    mode: Annotated[str, typer.Option("--mode", help="car, walk oder bike.")] = "car",
+    standards_file: Annotated[
+        Path | None,
+        typer.Option("--standards", help="Eigene oder geänderte Standards (TOML)."),
+    ] = None,
+    osm: Annotated[
+        Path | None,
+        typer.Option("--osm", help="Straßennetz aus einer OSM-Datei statt Tabelle 'roads'."),
+    ] = None,
+) -> None:
+    """Erreichbarkeit von Einrichtungen auf dem Straßennetz (Tabellen access, access_summary)."""
+    import pandas as pd
+
+    from regiowerk.access import standards
+    from regiowerk.access.indicators import closure_test, compliance
+    from regiowerk.access.network import MODES
+    from regiowerk.access.run import compute, network_for, save_access
+
+    if mode not in MODES:
+        raise RegiowerkError(f"Verkehrsmittel {mode!r} unbekannt (erlaubt: {', '.join(MODES)}).")
+    workspace = Workspace.open(directory)
+    catalogue = standards.load(standards_file)
+    chosen = service or ["gp"]
+    with _progress(len(chosen) + 1, "Erreichbarkeit") as step:
+        step(f"Netz ({mode})")
+        if osm is not None:
+            from regiowerk.access.osm_network import read_networks
+
+            network = read_networks(osm, [mode], cache=directory / "cache")[mode]
+        else:
+            network = network_for(workspace, mode)
+        results = []
+        for name in chosen:
+            step(catalogue.services[name].label if name in catalogue.services else name)
+            results.append(compute(workspace, name, mode, catalogue, network))
+        save_access(workspace, results)
+    frame = pd.concat([r.frame for r in results], ignore_index=True)
+    table = Table("Dienst", "Einwohner", "Minuten (Mittel)", "ohne Weg", "Standard", "erfüllt")
+    checks = compliance(frame, catalogue.standards).set_index("service", drop=False)
+    for result in results:
+        rows = result.frame
+        reached = rows["minutes"].notna()
+        mean = (rows.loc[reached, "minutes"] * rows.loc[reached, "persons"]).sum() / rows.loc[
+            reached, "persons"
+        ].sum()
+        standard = checks[checks["service"] == result.service]
+        label = catalogue.services[result.service].label
+        table.add_row(
+            label,
+            fmt_int(rows["persons"].sum()),
+            f"{mean:.1f}".replace(".", ","),
+            fmt_int(rows.loc[~reached, "persons"].sum()),
+            ", ".join(f"{m:g} min" for m in standard["minutes"]) or "–",
+            ", ".join(f"{v * 100:.1f} %".replace(".", ",") for v in standard["share_within"])
+            or "–",
+        )
+        for text in [*result.notes, *result.warnings]:
+            console.print(f"[cyan]Hinweis ({label}):[/] {text}", highlight=False)
+        for std in catalogue.for_service(result.service, mode):
+            if std.closure_limit is None:
+                continue
+            names = result.destinations.set_index("facility_id")["name"]
+            try:
+                sites = closure_test(frame, std, names)
+            except ValueError as exc:
+                console.print(f"[cyan]Hinweis:[/] Schließungstest nicht möglich: {exc}")
+                continue
+            flagged = sites[sites["flagged"]]
+            for site, affected in zip(flagged["name"], flagged["affected"], strict=True):
+                console.print(
+                    f"[yellow]Schließungstest {std.id}:[/] {site}: "
+                    f"{fmt_int(float(affected))} "
+                    f"betroffen (Grenze {fmt_int(std.closure_limit)})",
+                    highlight=False,
+                )
+    console.print(table)
+
+
 @app.command("backtest")
 @_friendly
 def backtest_command(

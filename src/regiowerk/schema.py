@@ -709,6 +709,104 @@ HOUSEHOLD_PROJECTION = _register(
 )
 
 
+ACCESS_MODES = ("car", "walk", "bike")
+ACCESS_THRESHOLDS = (10, 15, 20, 30, 40, 60)
+"""Minutes for the shares within reach in ``access_summary``."""
+
+
+def _minutes(name: str, title: str, description: str) -> ColumnSpec:
+    return ColumnSpec(name, "float64", title, description, _nonneg(), nullable=True)
+
+
+ACCESS = _register(
+    TableSpec(
+        "access",
+        "Erreichbarkeit",
+        "Travel time from every origin (grid cell or municipality) to the nearest and "
+        "second-nearest destination of a service, incl. walking legs to and from the network; "
+        "missing where no route exists",
+        (
+            ColumnSpec("origin_id", str, "Ausgangsort", "Grid cell id or AGS"),
+            ColumnSpec("ags", str, "AGS", "Municipality of the origin", _str(REGION_PATTERN)),
+            ColumnSpec("service", str, "Dienst", "Service (standards.toml)"),
+            ColumnSpec(
+                "mode", str, "Verkehrsmittel", "car, walk, bike", (pa.Check.isin(ACCESS_MODES),)
+            ),
+            _minutes("minutes", "Minuten", "Time to the nearest destination"),
+            ColumnSpec("facility_id", str, "nächstes Ziel", "Nearest destination", nullable=True),
+            _minutes("second_minutes", "Minuten (zweitnächstes)", "Time to the second-nearest"),
+            ColumnSpec(
+                "second_facility_id",
+                str,
+                "zweitnächstes Ziel",
+                "Second-nearest destination",
+                nullable=True,
+            ),
+            ColumnSpec("persons", "float64", "Einwohner", "Inhabitants", _nonneg()),
+            ColumnSpec(
+                "women_15_49",
+                "float64",
+                "Frauen 15–49",
+                "Women aged 15–49 (estimated from the municipality's age structure)",
+                _nonneg(),
+                nullable=True,
+            ),
+            ColumnSpec("snap_m", "float64", "Abstand zum Netz (m)", "Snapping distance", _nonneg()),
+            ColumnSpec(
+                "supply_ratio",
+                "float64",
+                "Versorgung je 1.000 Einw. (E2SFCA)",
+                "Enhanced two-step floating catchment ratio",
+                _nonneg(),
+                nullable=True,
+            ),
+        ),
+        key=("origin_id", "service", "mode"),
+    )
+)
+
+ACCESS_SUMMARY = _register(
+    TableSpec(
+        "access_summary",
+        "Erreichbarkeit je Gemeinde",
+        "Population-weighted accessibility per municipality, service and mode",
+        (
+            _ags(),
+            ColumnSpec("service", str, "Dienst", "Service (standards.toml)"),
+            ColumnSpec(
+                "mode", str, "Verkehrsmittel", "car, walk, bike", (pa.Check.isin(ACCESS_MODES),)
+            ),
+            ColumnSpec("persons", "float64", "Einwohner", "Inhabitants", _nonneg()),
+            ColumnSpec(
+                "unreached", "float64", "ohne Weg", "Inhabitants without a route", _nonneg()
+            ),
+            _minutes("mean_minutes", "Minuten (Mittel)", "Population-weighted mean time"),
+            _minutes("max_minutes", "Minuten (Maximum)", "Longest time of an origin"),
+            *(
+                ColumnSpec(
+                    f"share_{limit}",
+                    "float64",
+                    f"Anteil ≤ {limit} min",
+                    f"Share of inhabitants within {limit} minutes",
+                    (pa.Check.in_range(0, 1),),
+                    nullable=True,
+                )
+                for limit in ACCESS_THRESHOLDS
+            ),
+            ColumnSpec(
+                "supply_ratio",
+                "float64",
+                "Versorgung je 1.000 Einw. (E2SFCA)",
+                "Population-weighted E2SFCA ratio",
+                _nonneg(),
+                nullable=True,
+            ),
+        ),
+        key=("ags", "service", "mode"),
+    )
+)
+
+
 POPULATION_TOTALS = _register(
     TableSpec(
         "population_totals",

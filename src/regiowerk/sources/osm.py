@@ -65,7 +65,7 @@ LICENCE = "Open Database License (ODbL) 1.0"
 ATTRIBUTION = "© OpenStreetMap-Mitwirkende"
 ID_PREFIX = "osm-"
 _SUFFIXES = (".osm", ".osm.pbf", ".osm.gz", ".osm.bz2")
-_LINE = re.compile(r"line (\d+)")
+LINE_NUMBER = re.compile(r"line (\d+)")
 _TOML_LINE = re.compile(r"at line (\d+)")
 _INTERNAL = ("@type", "@id", "@edited", "@lon", "@lat", "@wkb")
 """Columns of the candidate table besides the tags ("@" cannot clash with real OSM keys)."""
@@ -361,7 +361,7 @@ def _scan(path: Path, mapping: TagMapping) -> tuple[pd.DataFrame, dt.date | None
         for obj in processor:
             if isinstance(obj, osmium.osm.Area):
                 if not obj.from_way():
-                    areas[obj.orig_id()] = _area_shape(obj, factory)
+                    areas[obj.orig_id()] = area_shape(obj, factory)
             elif isinstance(obj, osmium.osm.Node | osmium.osm.Way | osmium.osm.Relation):
                 row: dict[str, Any] = {key: obj.tags.get(key) for key in keys}
                 row.update({"@type": obj.type_str(), "@id": obj.id, "@edited": obj.timestamp})
@@ -371,7 +371,7 @@ def _scan(path: Path, mapping: TagMapping) -> tuple[pd.DataFrame, dt.date | None
                     row["@wkb"] = _way_shape(obj, factory)
                 rows.append(row)
     except RuntimeError as exc:
-        line = _LINE.search(str(exc))
+        line = LINE_NUMBER.search(str(exc))
         raise SourceError(
             f"OSM-Datei nicht lesbar (abgeschnitten oder kein OSM-Format?): {exc}",
             file=path,
@@ -387,7 +387,7 @@ def _scan(path: Path, mapping: TagMapping) -> tuple[pd.DataFrame, dt.date | None
     return objects, latest.date()
 
 
-def _area_shape(area: osmium.osm.Area, factory: osmium.geom.WKBFactory) -> str | None:
+def area_shape(area: osmium.osm.Area, factory: osmium.geom.WKBFactory) -> str | None:
     """The assembled multipolygon as WKB (hex); ``None`` where osmium cannot build it."""
     try:
         return str(factory.create_multipolygon(area))

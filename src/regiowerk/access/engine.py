@@ -1,0 +1,146 @@
+"""Shortest travel times on a :class:`~regiowerk.access.network.Network`.
+
+All queries run Dijkstra's algorithm (Dijkstra 1959) in ``scipy.sparse.csgraph`` on the
+*reversed* graph, started at the destinations: the distance from destination ``d`` in the
+reversed graph is the travel time from every node *to* ``d``, which is what accessibility
+asks for (from home to the GP; on one-way streets the two directions differ).
+
+* :func:`nearest`: multi-source Dijkstra (``min_only=True``): one pass over the graph gives,
+  for every node, ``min_d T(v, d)`` and which destination attains it.
+* :func:`k_nearest`: the ``k`` smallest times per node over all destinations, from
+  single-source runs in blocks of destinations with a running partial sort (``np.partition``)
+  so that memory stays ``O(n · (k + block))``; a ``limit`` (cut-off) stops each run early.
+* :func:`od_matrix`: destinations × origins from one run per destination, transposed.
+
+Destinations carry an *egress* time (walking from the network node to the facility); it is
+added exactly by virtual source nodes ``s_d`` with one edge ``s_d → node(d)`` of that weight in
+the reversed graph, so that multi-source runs still see each destination's own offset.
+Unreachable pairs are ``inf`` (never 0 or NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.sparse import csgraph
+
+from regiowerk.access.network import Network
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BLOCK = 64
+"""Destinations per block of single-source runs in :func:`k_nearest`."""
+
+
+def _with_sources(network: Network, nodes: IntArray, offsets: Array) -> sp.csr_matrix:
+    """Reversed graph plus one virtual node per destination (index ``n + j``)."""
+    n, m = network.n_nodes, len(nodes)
+    reverse = network.reverse.tocoo()
+    rows = np.concatenate([reverse.row, n + np.arange(m)])
+    cols = np.concatenate([reverse.col, nodes])
+    data = np.concatenate([reverse.data, offsets])
+    return sp.csr_matrix((data, (rows, cols)), shape=(n + m, n + m))
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Time (seconds) from every node to its nearest destination and which one (-1: none)."""
+
+    seconds: Array
+    destination: IntArray
+
+
+def nearest(
+    network: Network,
+    nodes: IntArray,
+    offsets: Array | None = None,
+    *,
+    limit: float = np.inf,
+) -> Nearest:
+    """Nearest destination for every node (multi-source Dijkstra, see the module docstring).
+
+    ``nodes`` are the destinations' network nodes, ``offsets`` their egress seconds.
+    """
+    nodes = np.asarray(nodes, dtype=np.int64)
+    offsets = np.zeros(len(nodes)) if offsets is None else np.asarray(offsets, dtype=float)
+    n = network.n_nodes
+    if len(nodes) == 0:
+        return Nearest(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+    graph = _with_sources(network, nodes, offsets)
+    dist, _, source = csgraph.dijkstra(
+        graph,
+        directed=True,
+        indices=n + np.arange(len(nodes)),
+        min_only=True,
+        limit=limit,
+        return_predecessors=True,
+    )
+    reached = np.isfinite(dist[:n])
+    which = np.where(reached, source[:n] - n, -1).astype(np.int64)
+    return Nearest(np.where(reached, dist[:n], np.inf), which)
+
+
+@dataclass(frozen=True)
+class KNearest:
+    """``seconds[v, i]``: time from node ``v`` to its ``i``-th nearest destination
+    (ascending), ``destination[v, i]`` its index (-1 and ``inf`` where fewer are reachable)."""
+
+    seconds: Array
+    destination: IntArray
+
+
+def k_nearest(
+    network: Network,
+    nodes: IntArray,
+    k: int,
+    offsets: Array | None = None,
+    *,
+    limit: float = np.inf,
+    block: int = BLOCK,
+) -> KNearest:
+    """The ``k`` nearest destinations of every node (see the module docstring)."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    offsets = np.zeros(len(nodes)) if offsets is None else np.asarray(offsets, dtype=float)
+    n = network.n_nodes
+    best = np.full((n, k), np.inf)
+    which = np.full((n, k), -1, dtype=np.int64)
+    graph = network.reverse
+    for start in range(0, len(nodes), block):
+        chunk = np.arange(start, min(start + block, len(nodes)))
+        # one run per distinct node of the block; destinations on the same node share it
+        unique, inverse = np.unique(nodes[chunk], return_inverse=True)
+        dist = csgraph.dijkstra(graph, directed=True, indices=unique, limit=limit)
+        times = dist[inverse].T + offsets[chunk]  # (n, len(chunk))
+        times[times > limit] = np.inf
+        merged = np.concatenate([best, times], axis=1)
+        ids = np.concatenate([which, np.broadcast_to(chunk, (n, len(chunk)))], axis=1)
+        if merged.shape[1] > k:
+            part = np.argpartition(merged, k - 1, axis=1)[:, :k]
+            merged = np.take_along_axis(merged, part, axis=1)
+            ids = np.take_along_axis(ids, part, axis=1)
+        order = np.argsort(merged, axis=1, kind="stable")
+        best = np.take_along_axis(merged, order, axis=1)
+        which = np.take_along_axis(ids, order, axis=1)
+    which[~np.isfinite(best)] = -1
+    return KNearest(best, which)
+
+
+def od_matrix(
+    network: Network,
+    origins: IntArray,
+    destinations: IntArray,
+    offsets: Array | None = None,
+    *,
+    limit: float = np.inf,
+) -> Array:
+    """Travel times ``(origins, destinations)`` in seconds (``inf`` beyond ``limit``)."""
+    destinations = np.asarray(destinations, dtype=np.int64)
+    offsets = np.zeros(len(destinations)) if offsets is None else np.asarray(offsets, float)
+    unique, inverse = np.unique(destinations, return_inverse=True)
+    dist = csgraph.dijkstra(network.reverse, directed=True, indices=unique, limit=limit)
+    times = dist[inverse][:, np.asarray(origins, dtype=np.int64)].T + offsets
+    times[times > limit] = np.inf
+    return np.asarray(times)
