@@ -54,6 +54,8 @@ IMPORT_ONLY = {
     "projection",
     "household_projection",
     "housing_demand",
+    "access",
+    "access_summary",
 }
 """Tables that official sources or models fill (indicators, register, age bands, projections,
 housing demand)."""

@@ -129,6 +129,8 @@ def _main(
 DirArg = Annotated[Path, typer.Argument(help="Ordner des Arbeitsbereichs.")]
 DEMO_SCENARIOS = ("trend", "musterregion_ansiedlung")
 """Scenarios projected for the demo region, so that its report shows the projection."""
+DEMO_SERVICES = ("gp", "primary_school", "supermarket", "hospital", "obstetrics", "mittelzentrum")
+"""Services whose accessibility by car the demo computes for its report."""
 
 
 def _demo_scenarios(municipalities: Any) -> list[Scenario]:
@@ -151,6 +153,8 @@ def demo(
     report: Annotated[bool, typer.Option(help="Bericht erzeugen.")] = True,
 ) -> None:
     """Musterregion (synthetisch) erzeugen und ihren Bericht schreiben."""
+    from regiowerk.access import standards
+    from regiowerk.access.run import compute, network_for, save_access
     from regiowerk.demo import STEPS, generate_demo, save_demo
     from regiowerk.demography.ccm import CohortComponentModel
     from regiowerk.demography.projection import run_scenario, save_projection
@@ -162,7 +166,8 @@ def demo(
             f"{out} enthält einen echten (nicht synthetischen) Arbeitsbereich; die Musterregion "
             f"überschreibt ihn nicht. Anderen Ordner mit --out wählen."
         )
-    with _progress(len(STEPS) + 1 + 2 * len(DEMO_SCENARIOS), "Musterregion") as step:
+    total = len(STEPS) + 1 + 2 * len(DEMO_SCENARIOS) + len(DEMO_SERVICES)
+    with _progress(total, "Musterregion") as step:
         region = generate_demo(seed, progress=step)
         step("Speichern")
         workspace = save_demo(region, out, overwrite=True)
@@ -173,6 +178,12 @@ def demo(
             runs.append(run_scenario(workspace, scenario, base=trend))
             save_projection(workspace, runs[-1])
         save_housing(workspace, run_housing(workspace, runs, base=trend, progress=step))
+        catalogue, network = standards.shipped(), network_for(workspace, "car")
+        results = []
+        for service in DEMO_SERVICES:
+            step(f"Erreichbarkeit {catalogue.services[service].label}")
+            results.append(compute(workspace, service, "car", catalogue, network))
+        save_access(workspace, results)
     console.print(f"Arbeitsbereich: [bold]{out.resolve()}[/]")
     if report:
         target = out / "bericht.html"
