@@ -183,7 +183,7 @@ def demo(
         for service in DEMO_SERVICES:
             step(f"Erreichbarkeit {catalogue.services[service].label}")
             results.append(compute(workspace, service, "car", catalogue, network))
-        save_access(workspace, results)
+        save_access(workspace, results, catalogue)
     console.print(f"Arbeitsbereich: [bold]{out.resolve()}[/]")
     if report:
         target = out / "bericht.html"
@@ -435,7 +435,7 @@ def access_command(
         for name in chosen:
             step(catalogue.services[name].label if name in catalogue.services else name)
             results.append(compute(workspace, name, mode, catalogue, network))
-        save_access(workspace, results)
+        save_access(workspace, results, catalogue)
     frame = pd.concat([r.frame for r in results], ignore_index=True)
     table = Table("Dienst", "Einwohner", "Minuten (Mittel)", "ohne Weg", "Standard", "erfüllt")
     checks = compliance(frame, catalogue.standards).set_index("service", drop=False)

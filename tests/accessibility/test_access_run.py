@@ -82,8 +82,8 @@ def test_e2sfca_equals_the_formula(workspace: Workspace, gp: AccessResult) -> No
 def test_saving_keeps_other_services(tmp_path: Path, demo_region: DemoRegion) -> None:
     ws = save_demo(demo_region, tmp_path / "ws")
     network = network_for(ws, "car")
-    save_access(ws, [compute(ws, "gp", "car", CATALOGUE, network)])
-    save_access(ws, [compute(ws, "hospital", "car", CATALOGUE, network)])
+    save_access(ws, [compute(ws, "gp", "car", CATALOGUE, network)], CATALOGUE)
+    save_access(ws, [compute(ws, "hospital", "car", CATALOGUE, network)], CATALOGUE)
     saved = ws.load("access")
     assert set(saved["service"]) == {"gp", "hospital"}
     summary = ws.load("access_summary")

@@ -327,9 +327,10 @@ def two_step_fca(
     return np.where(on, np.nan_to_num(ratio, nan=0.0), np.nan)
 
 
-def save_access(workspace: Workspace, results: list[AccessResult]) -> None:
+def save_access(workspace: Workspace, results: list[AccessResult], catalogue: Catalogue) -> None:
     """Save ``access`` (rows of the computed services and modes replaced, others kept) and
-    ``access_summary`` (recomputed from all rows) together."""
+    ``access_summary`` (recomputed from all rows) together; the provenance keeps the notes
+    and warnings per service and mode and, under ``_catalogue``, the standards used."""
     frame = pd.concat([r.frame for r in results], ignore_index=True)
     done = {(r.service, r.mode) for r in results}
     if workspace.has("access"):
@@ -341,6 +342,7 @@ def save_access(workspace: Workspace, results: list[AccessResult]) -> None:
     if workspace.has("access"):
         previous = json.loads(workspace.provenance("access").notes or "{}")
         meta = {**previous, **meta}
+    meta["_catalogue"] = catalogue.model_dump(mode="json")
     provenance = workspace.provenance(source).derived(
         "regiowerk Erreichbarkeitsmodell (Dijkstra auf dem Straßennetz, E2SFCA)",
         synthetic=workspace.synthetic,

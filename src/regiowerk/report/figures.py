@@ -136,7 +136,7 @@ def shared_borders(polygons: gpd.GeoSeries) -> gpd.GeoSeries:
     return gpd.GeoSeries(lines, crs=polygons.crs)
 
 
-def _scale_bar(ax: Axes) -> None:
+def scale_bar(ax: Axes) -> None:
     """A black-and-white scale bar in km in the lower left corner of a metric map."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     target_km = (x1 - x0) / 1000 / 5
@@ -246,7 +246,7 @@ def filled_map(
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(title, fontsize=10, loc="left")
-    _scale_bar(ax)
+    scale_bar(ax)
     _north_arrow(ax)
     _declutter(fig, names)
     return fig
