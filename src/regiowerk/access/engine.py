@@ -69,6 +69,22 @@ def nearest(
     n = network.n_nodes
     if len(nodes) == 0:
         return Nearest(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+    if not offsets.any():
+        # no egress legs: start at the nodes themselves (first destination of each node)
+        unique, first = np.unique(nodes, return_index=True)
+        dist, _, source = csgraph.dijkstra(
+            network.reverse,
+            directed=True,
+            indices=unique,
+            min_only=True,
+            limit=limit,
+            return_predecessors=True,
+        )
+        lookup = np.full(n, -1, dtype=np.int64)
+        lookup[unique] = first
+        reached = np.isfinite(dist)
+        which = np.where(reached, lookup[np.maximum(source, 0)], -1).astype(np.int64)
+        return Nearest(np.where(reached, dist, np.inf), which)
     graph = _with_sources(network, nodes, offsets)
     dist, _, source = csgraph.dijkstra(
         graph,
@@ -135,12 +151,20 @@ def od_matrix(
     offsets: Array | None = None,
     *,
     limit: float = np.inf,
+    block: int = BLOCK,
 ) -> Array:
-    """Travel times ``(origins, destinations)`` in seconds (``inf`` beyond ``limit``)."""
+    """Travel times ``(origins, destinations)`` in seconds (``inf`` beyond ``limit``); the
+    single-source runs go in blocks of ``block`` destinations, so memory stays
+    ``O(block · nodes + origins · destinations)``."""
     destinations = np.asarray(destinations, dtype=np.int64)
+    origins = np.asarray(origins, dtype=np.int64)
     offsets = np.zeros(len(destinations)) if offsets is None else np.asarray(offsets, float)
     unique, inverse = np.unique(destinations, return_inverse=True)
-    dist = csgraph.dijkstra(network.reverse, directed=True, indices=unique, limit=limit)
-    times = dist[inverse][:, np.asarray(origins, dtype=np.int64)].T + offsets
+    by_node = np.empty((len(unique), len(origins)))
+    for start in range(0, len(unique), block):  # bounded memory: block × nodes at a time
+        chunk = unique[start : start + block]
+        dist = csgraph.dijkstra(network.reverse, directed=True, indices=chunk, limit=limit)
+        by_node[start : start + len(chunk)] = dist[:, origins]
+    times = by_node[inverse].T + offsets
     times[times > limit] = np.inf
     return np.asarray(times)
