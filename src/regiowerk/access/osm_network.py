@@ -56,7 +56,7 @@ from regiowerk.access import network as net
 from regiowerk.access.network import BIKE_KMH, MODE_LABELS, MODES, WALK_KMH, Network, NetworkError
 from regiowerk.schema import CRS
 from regiowerk.sources.base import SourceError
-from regiowerk.sources.osm import LINE_NUMBER, area_shape
+from regiowerk.sources.osm import area_shape, open_osmium, unreadable
 
 DEFAULT_SPEEDS = Path(__file__).with_name("speeds.toml")
 VERSION = 1
@@ -257,15 +257,7 @@ class _Extract:
 
 def _scan(path: Path, rules: SpeedRules) -> _Extract:
     """Read the highway ways and settlement areas of an extract with pyosmium."""
-    try:
-        import osmium  # optional dependency, imported only when reading OSM
-    except ImportError:
-        raise SourceError(
-            "Zum Lesen von OSM-Dateien fehlt das Paket 'osmium' (pyosmium): pip install osmium",
-            file=path,
-        ) from None
-    if not path.is_file():
-        raise SourceError("Datei nicht gefunden.", file=path)
+    osmium = open_osmium(path)
     keys = rules.tag_keys()
     area_pairs = [(k, v) for k, values in rules.areas.items() for v in sorted(values)]
     factory = osmium.geom.WKBFactory()
@@ -301,12 +293,7 @@ def _scan(path: Path, rules: SpeedRules) -> _Extract:
                     lon.append(location.lon if ok else np.nan)
                     lat.append(location.lat if ok else np.nan)
     except RuntimeError as exc:
-        line = LINE_NUMBER.search(str(exc))
-        raise SourceError(
-            f"OSM-Datei nicht lesbar (abgeschnitten oder kein OSM-Format?): {exc}",
-            file=path,
-            row=int(line.group(1)) if line else None,
-        ) from None
+        raise unreadable(path, exc) from None
     if not tags:
         raise SourceError("Keine Straßen und Wege (highway=*) im Ausschnitt.", file=path)
     return _Extract(

@@ -39,6 +39,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -333,11 +334,8 @@ def _list(raw: Mapping[str, Any], key: str, path: Path) -> list[Any]:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _scan(path: Path, mapping: TagMapping) -> tuple[pd.DataFrame, dt.date | None]:
-    """Candidate objects: type, id, the needed tags and a WGS84 position or shape.
-
-    Also returns the date of the latest edit among them (``None`` without metadata).
-    """
+def open_osmium(path: Path) -> ModuleType:
+    """The ``osmium`` module (optional dependency) after checking that ``path`` exists."""
     try:
         import osmium  # optional dependency, imported only when reading OSM
     except ImportError:
@@ -347,6 +345,25 @@ def _scan(path: Path, mapping: TagMapping) -> tuple[pd.DataFrame, dt.date | None
         ) from None
     if not path.is_file():
         raise SourceError("Datei nicht gefunden.", file=path)
+    return osmium
+
+
+def unreadable(path: Path, exc: RuntimeError) -> SourceError:
+    """The error for an OSM file pyosmium cannot parse (with the line where it says one)."""
+    line = LINE_NUMBER.search(str(exc))
+    return SourceError(
+        f"OSM-Datei nicht lesbar (abgeschnitten oder kein OSM-Format?): {exc}",
+        file=path,
+        row=int(line.group(1)) if line else None,
+    )
+
+
+def _scan(path: Path, mapping: TagMapping) -> tuple[pd.DataFrame, dt.date | None]:
+    """Candidate objects: type, id, the needed tags and a WGS84 position or shape.
+
+    Also returns the date of the latest edit among them (``None`` without metadata).
+    """
+    osmium = open_osmium(path)
     pairs = mapping.filter_pairs()
     keys = mapping.keys()
     factory = osmium.geom.WKBFactory()
@@ -371,12 +388,7 @@ def _scan(path: Path, mapping: TagMapping) -> tuple[pd.DataFrame, dt.date | None
                     row["@wkb"] = _way_shape(obj, factory)
                 rows.append(row)
     except RuntimeError as exc:
-        line = LINE_NUMBER.search(str(exc))
-        raise SourceError(
-            f"OSM-Datei nicht lesbar (abgeschnitten oder kein OSM-Format?): {exc}",
-            file=path,
-            row=int(line.group(1)) if line else None,
-        ) from None
+        raise unreadable(path, exc) from None
     objects = pd.DataFrame(rows, columns=[*keys, *_INTERNAL])
     objects["@wkb"] = objects["@wkb"].astype(object)
     relations = objects["@type"] == "r"
