@@ -20,6 +20,7 @@ Unreachable pairs are ``inf`` (never 0 or NaN).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,14 +124,8 @@ def k_nearest(
     n = network.n_nodes
     best = np.full((n, k), np.inf)
     which = np.full((n, k), -1, dtype=np.int64)
-    graph = network.reverse
-    for start in range(0, len(nodes), block):
-        chunk = np.arange(start, min(start + block, len(nodes)))
-        # one run per distinct node of the block; destinations on the same node share it
-        unique, inverse = np.unique(nodes[chunk], return_inverse=True)
-        dist = csgraph.dijkstra(graph, directed=True, indices=unique, limit=limit)
-        times = dist[inverse].T + offsets[chunk]  # (n, len(chunk))
-        times[times > limit] = np.inf
+    for chunk, by_destination in _blocks(network, nodes, offsets, limit, block):
+        times = by_destination.T  # (n, len(chunk))
         merged = np.concatenate([best, times], axis=1)
         ids = np.concatenate([which, np.broadcast_to(chunk, (n, len(chunk)))], axis=1)
         if merged.shape[1] > k:
@@ -159,12 +154,22 @@ def od_matrix(
     destinations = np.asarray(destinations, dtype=np.int64)
     origins = np.asarray(origins, dtype=np.int64)
     offsets = np.zeros(len(destinations)) if offsets is None else np.asarray(offsets, float)
-    unique, inverse = np.unique(destinations, return_inverse=True)
-    by_node = np.empty((len(unique), len(origins)))
-    for start in range(0, len(unique), block):  # bounded memory: block × nodes at a time
-        chunk = unique[start : start + block]
-        dist = csgraph.dijkstra(network.reverse, directed=True, indices=chunk, limit=limit)
-        by_node[start : start + len(chunk)] = dist[:, origins]
-    times = by_node[inverse].T + offsets
-    times[times > limit] = np.inf
-    return np.asarray(times)
+    times = np.empty((len(origins), len(destinations)))
+    for chunk, by_destination in _blocks(network, destinations, offsets, limit, block):
+        times[:, chunk] = by_destination[:, origins].T
+    return times
+
+
+def _blocks(
+    network: Network, nodes: IntArray, offsets: Array, limit: float, block: int
+) -> Iterator[tuple[IntArray, Array]]:
+    """Destinations in blocks of ``block``: their indices and the times ``(block, nodes)``
+    from every node to each (egress offsets added, ``inf`` beyond ``limit``); one Dijkstra run
+    per distinct node of a block, so memory stays ``O(block · nodes)``."""
+    for start in range(0, len(nodes), block):
+        chunk = np.arange(start, min(start + block, len(nodes)))
+        unique, inverse = np.unique(nodes[chunk], return_inverse=True)
+        dist = csgraph.dijkstra(network.reverse, directed=True, indices=unique, limit=limit)
+        times = dist[inverse] + offsets[chunk, None]
+        times[times > limit] = np.inf
+        yield chunk, times
