@@ -56,6 +56,10 @@ IMPORT_ONLY = {
     "housing_demand",
     "access",
     "access_summary",
+    "commuting",
+    "functional_regions",
+    "functional_region_quality",
+    "shift_share",
 }
 """Tables that official sources or models fill (indicators, register, age bands, projections,
 housing demand)."""

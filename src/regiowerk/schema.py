@@ -807,6 +807,117 @@ ACCESS_SUMMARY = _register(
 )
 
 
+def _key(title: str = "Region") -> ColumnSpec:
+    return ColumnSpec("region", str, title, "Municipality, Kreis or Land key", _str(REGION_PATTERN))
+
+
+def _share(name: str, title: str, description: str) -> ColumnSpec:
+    return ColumnSpec(
+        name, "float64", title, description, (pa.Check.in_range(0, 1),), nullable=True
+    )
+
+
+COMMUTING = _register(
+    TableSpec(
+        "commuting",
+        "Pendlerbilanz",
+        "Commuting per region and year: employees living (residents) and working (jobs) there, "
+        "in-, out- and internal commuters, balance, self-containment and the share of "
+        "commuters crossing a Land border",
+        (
+            _key(),
+            _year(),
+            ColumnSpec(
+                "residents", "float64", "Wohnortbeschäftigte", "Employed residents", _nonneg()
+            ),
+            ColumnSpec("jobs", "float64", "Arbeitsortbeschäftigte", "Jobs", _nonneg()),
+            ColumnSpec(
+                "internal", "float64", "Binnenpendler", "Living and working here", _nonneg()
+            ),
+            ColumnSpec("in_commuters", "float64", "Einpendler", "In-commuters", _nonneg()),
+            ColumnSpec("out_commuters", "float64", "Auspendler", "Out-commuters", _nonneg()),
+            ColumnSpec("balance", "float64", "Pendlersaldo", "In − out"),
+            _share("sc_supply", "Eigenversorgung Wohnort", "internal / residents"),
+            _share("sc_demand", "Eigenversorgung Arbeitsort", "internal / jobs"),
+            _share(
+                "cross_land",
+                "Anteil über Landesgrenzen",
+                "Share of in- and out-commuters whose other end is in another Land",
+            ),
+            ColumnSpec("main_destination", str, "Hauptziel", "Largest out-flow", nullable=True),
+        ),
+        key=("region", "year"),
+    )
+)
+
+FUNCTIONAL_REGIONS = _register(
+    TableSpec(
+        "functional_regions",
+        "Funktionale Regionen",
+        "Assignment of municipalities or Kreise to functional regions (travel-to-work areas "
+        "or communities) per method",
+        (
+            _key(),
+            ColumnSpec("method", str, "Verfahren", "ttwa, ttwa-ons, leiden …"),
+            ColumnSpec("region_id", str, "Region", "Identifier of the functional region"),
+        ),
+        key=("region", "method"),
+    )
+)
+
+FUNCTIONAL_REGION_QUALITY = _register(
+    TableSpec(
+        "functional_region_quality",
+        "Güte der funktionalen Regionen",
+        "Size, self-containment and Land crossings of every functional region",
+        (
+            ColumnSpec("region_id", str, "Region", "Identifier of the functional region"),
+            ColumnSpec("method", str, "Verfahren", "ttwa, ttwa-ons, leiden …"),
+            ColumnSpec("members", "int64", "Gebiete", "Number of member areas", _nonneg()),
+            ColumnSpec(
+                "residents", "float64", "Wohnortbeschäftigte", "Employed residents", _nonneg()
+            ),
+            ColumnSpec("jobs", "float64", "Arbeitsortbeschäftigte", "Jobs", _nonneg()),
+            _share("sc_supply", "Eigenversorgung Wohnort", "internal / residents"),
+            _share("sc_demand", "Eigenversorgung Arbeitsort", "internal / jobs"),
+            ColumnSpec("meets", "bool", "erfüllt", "Meets both self-containment thresholds"),
+            ColumnSpec("lands", str, "Länder", "Länder of the member areas, ';'-separated"),
+        ),
+        key=("region_id", "method"),
+    )
+)
+
+SHIFT_SHARE = _register(
+    TableSpec(
+        "shift_share",
+        "Shift-Share-Analyse",
+        "Classic shift-share of employment change per region and sector: national + "
+        "industry_mix + competitive = total (exactly)",
+        (
+            _key(),
+            ColumnSpec("sector", str, "Wirtschaftszweig", "Sector or occupation group"),
+            ColumnSpec("start_year", "int64", "Anfangsjahr", "First year"),
+            ColumnSpec("end_year", "int64", "Endjahr", "Last year"),
+            ColumnSpec("national", "float64", "Konjunkturkomponente", "National growth effect"),
+            ColumnSpec("industry_mix", "float64", "Strukturkomponente", "Industry-mix effect"),
+            ColumnSpec("competitive", "float64", "Standortkomponente", "Competitive effect"),
+            ColumnSpec("total", "float64", "Veränderung", "Change of employment"),
+        ),
+        key=("region", "sector", "start_year", "end_year"),
+        table_checks=(
+            pa.Check(
+                lambda df: (
+                    (df["national"] + df["industry_mix"] + df["competitive"] - df["total"]).abs()
+                    <= 1e-6 * (1.0 + df["total"].abs())
+                ),
+                error="national + industry_mix + competitive = total",
+                name="shift_share_identity",
+            ),
+        ),
+    )
+)
+
+
 POPULATION_TOTALS = _register(
     TableSpec(
         "population_totals",
