@@ -94,13 +94,25 @@ def test_demo_writes_workspace_and_report_deterministically(tmp_path: Path) -> N
 
     # The same seed saved again gives byte-identical table files (same SHA-256).
     again = save_demo(generate_demo(11), tmp_path / "again")
-    derived = {"projection", "housing_demand", "household_projection", "access", "access_summary"}
+    derived = {
+        "projection",
+        "housing_demand",
+        "household_projection",
+        "access",
+        "access_summary",
+        "commuting",
+        "functional_regions",
+        "functional_region_quality",
+        "shift_share",
+    }
     generated = {n: r.sha256 for n, r in ws.tables.items() if n not in derived}
     assert {n: r.sha256 for n, r in again.tables.items()} == generated
     # the demo also projects its scenarios and their housing demand, for the report
     for table in ("projection", "housing_demand"):
         assert set(ws.load(table)["scenario"]) == {"Trend", "Ansiedlung Rabenstedt"}
     assert set(ws.load("access")["service"]) == set(DEMO_SERVICES)
+    assert ws.has("functional_regions")
+    assert ws.has("shift_share")
 
 
 def test_demo_refuses_to_overwrite_a_real_workspace(tmp_path: Path) -> None:

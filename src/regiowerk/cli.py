@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -158,6 +158,8 @@ def demo(
     from regiowerk.demo import STEPS, generate_demo, save_demo
     from regiowerk.demography.ccm import CohortComponentModel
     from regiowerk.demography.projection import run_scenario, save_projection
+    from regiowerk.economy.run import run_economy, save_economy
+    from regiowerk.flows.run import run_flows, save_flows
     from regiowerk.housing import run_housing, save_housing
     from regiowerk.report import build_report, report_steps
 
@@ -166,7 +168,7 @@ def demo(
             f"{out} enthält einen echten (nicht synthetischen) Arbeitsbereich; die Musterregion "
             f"überschreibt ihn nicht. Anderen Ordner mit --out wählen."
         )
-    total = len(STEPS) + 1 + 2 * len(DEMO_SCENARIOS) + len(DEMO_SERVICES)
+    total = len(STEPS) + 1 + 2 * len(DEMO_SCENARIOS) + len(DEMO_SERVICES) + 2
     with _progress(total, "Musterregion") as step:
         region = generate_demo(seed, progress=step)
         step("Speichern")
@@ -184,6 +186,10 @@ def demo(
             step(f"Erreichbarkeit {catalogue.services[service].label}")
             results.append(compute(workspace, service, "car", catalogue, network))
         save_access(workspace, results, catalogue)
+        step("Pendlerverflechtungen und funktionale Regionen")
+        save_flows(workspace, run_flows(workspace))
+        step("Wirtschaftsstruktur (Shift-Share)")
+        save_economy(workspace, run_economy(workspace))
     console.print(f"Arbeitsbereich: [bold]{out.resolve()}[/]")
     if report:
         target = out / "bericht.html"
@@ -475,6 +481,180 @@ def access_command(
                     f"betroffen (Grenze {fmt_int(std.closure_limit)})",
                     highlight=False,
                 )
+    console.print(table)
+
+
+@app.command("economy")
+@_friendly
+def economy_command(
+    directory: DirArg,
+    start: Annotated[int | None, typer.Option("--start", help="Anfangsjahr.")] = None,
+    end: Annotated[int | None, typer.Option("--end", help="Endjahr.")] = None,
+    reference: Annotated[
+        str,
+        typer.Option(
+            "--reference",
+            help="Referenz: auto (Deutschland, wenn vorhanden), germany oder regions.",
+        ),
+    ] = "auto",
+) -> None:
+    """Wirtschaftsstruktur und Shift-Share-Analyse der Beschäftigten (Tabelle shift_share)."""
+    from regiowerk.economy.run import (
+        REFERENCE_LABELS,
+        REFERENCES,
+        Reference,
+        run_economy,
+        save_economy,
+    )
+    from regiowerk.economy.shift_share import by_region
+
+    if reference not in REFERENCES:
+        raise RegiowerkError(
+            f"Referenz {reference!r} unbekannt (erlaubt: {', '.join(REFERENCES)})."
+        )
+    workspace = Workspace.open(directory)
+    with _progress(4, "Wirtschaftsstruktur") as step:
+        result = run_economy(
+            workspace, start, end, reference=cast("Reference", reference), progress=step
+        )
+        step("Speichern")
+        save_economy(workspace, result)
+    regions = by_region(result.classic.frame)
+    table = Table(
+        "Region",
+        f"Beschäftigte {result.start}",
+        f"Beschäftigte {result.end}",
+        "Veränderung",
+        "Konjunktur",
+        "Struktur",
+        "Standort",
+        "Krugman",
+        title=f"Shift-Share {result.start}–{result.end}, Referenz: "
+        f"{REFERENCE_LABELS[result.reference]}",
+    )
+    level = max(len(str(r)) for r in regions.index)
+    shown = 5 if level == 8 else level  # municipalities: one row per Kreis (additive)
+    regions = regions.groupby(regions.index.str[:shown]).sum()
+    krugman = result.krugman_by(lambda region: region[:shown])
+    names = {}
+    if workspace.has("kreise"):
+        kreise = workspace.load("kreise")
+        names = dict(zip(kreise["kreis"], kreise["name"], strict=True))
+    for key, row in regions.iterrows():
+        index = krugman.get(key)
+        table.add_row(
+            f"{names.get(str(key), key)}" + (f" ({key})" if str(key) in names else ""),
+            fmt_int(row["start"]),
+            fmt_int(row["end"]),
+            fmt_int(row["total"]),
+            fmt_int(row["national"]),
+            fmt_int(row["industry_mix"]),
+            fmt_int(row["competitive"]),
+            "–" if index is None or index != index else f"{index:.3f}".replace(".", ","),
+        )
+    total = regions.sum()
+    table.add_row(
+        "Insgesamt",
+        fmt_int(total["start"]),
+        fmt_int(total["end"]),
+        fmt_int(total["total"]),
+        fmt_int(total["national"]),
+        fmt_int(total["industry_mix"]),
+        fmt_int(total["competitive"]),
+        "",
+        end_section=True,
+    )
+    for note in [*result.notes, *result.warnings]:
+        console.print(f"[cyan]Hinweis:[/] {note}", highlight=False)
+    console.print(table)
+
+
+class FlowPreset(StrEnum):
+    default = "default"
+    ons = "ons"
+
+
+@app.command("flows")
+@_friendly
+def flows_command(
+    directory: DirArg,
+    year: Annotated[int | None, typer.Option("--year", help="Jahr der Pendlerdaten.")] = None,
+    preset: Annotated[
+        FlowPreset,
+        typer.Option(
+            "--preset",
+            help="Parametersatz: default (LabourMarketAreas: 0,6667/0,75/1.000/10.000) oder "
+            "ons (ONS 2011: 0,6667/0,75/3.500/25.000).",
+        ),
+    ] = FlowPreset.default,
+    min_sc: Annotated[
+        float | None, typer.Option("--min-sc", help="Mindest-Eigenversorgung (minSC).")
+    ] = None,
+    tar_sc: Annotated[
+        float | None, typer.Option("--tar-sc", help="Ziel-Eigenversorgung (tarSC).")
+    ] = None,
+    min_sz: Annotated[
+        float | None, typer.Option("--min-sz", help="Mindestgröße in Beschäftigten (minSZ).")
+    ] = None,
+    tar_sz: Annotated[
+        float | None, typer.Option("--tar-sz", help="Zielgröße in Beschäftigten (tarSZ).")
+    ] = None,
+) -> None:
+    """Pendlerbilanz und funktionale Regionen (Tabellen commuting, functional_regions,
+    functional_region_quality)."""
+    from dataclasses import replace
+
+    from regiowerk.flows import PRESETS, RESERVE, run_flows, save_flows
+
+    workspace = Workspace.open(directory)
+    chosen = PRESETS[preset.value]
+    overrides = {
+        name: value
+        for name, value in (
+            ("min_sc", min_sc),
+            ("tar_sc", tar_sc),
+            ("min_sz", min_sz),
+            ("tar_sz", tar_sz),
+        )
+        if value is not None
+    }
+    params = replace(chosen, **overrides) if overrides else chosen
+    # default: "ttwa" (default or changed parameters) and "ttwa-ons" for comparison;
+    # ons: "ttwa-ons", or "ttwa" alone when parameters are changed
+    if preset.value == "default":
+        presets: tuple[str, ...] = ("ons",) if overrides else ("default", "ons")
+    else:
+        presets = () if overrides else ("ons",)
+    with _progress(len(presets) + 3, "Pendlerverflechtungen") as step:
+        result = run_flows(
+            workspace, year, params if overrides else None, presets=presets, progress=step
+        )
+        step("Speichern")
+        save_flows(workspace, result)
+    frame = result.commuting.frame
+    table = Table(
+        "Verfahren", "Regionen", "erfüllen beide Schwellen", "über Landesgrenzen", "Modularität"
+    )
+    for part in result.partitions:
+        regions = part.quality[part.quality["region_id"] != RESERVE]
+        crossing = int(regions["lands"].str.contains(";").sum())
+        table.add_row(
+            part.method,
+            fmt_int(len(regions)),
+            fmt_int(int(regions["meets"].sum())),
+            fmt_int(crossing),
+            f"{part.modularity:.3f}".replace(".", ","),
+        )
+    console.print(
+        f"Pendler {result.commuting.year}: {fmt_int(len(frame))} Gebiete, "
+        f"{fmt_int(frame['residents'].sum())} Wohnortbeschäftigte, davon "
+        f"{fmt_int(frame['out_commuters'].sum())} Auspendler.",
+        highlight=False,
+    )
+    for note in result.notes:
+        console.print(f"[cyan]Hinweis:[/] {note}", highlight=False)
+    for warning in result.warnings:
+        console.print(f"[yellow]Warnung:[/] {warning}", highlight=False)
     console.print(table)
 
 

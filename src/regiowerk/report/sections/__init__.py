@@ -4,6 +4,14 @@ Further sections (e.g. from plug-ins) register themselves from their own modules
 :func:`regiowerk.report.registry.register_section`.
 """
 
-from regiowerk.report.sections import access, housing, overview, population, sources
+from regiowerk.report.sections import (
+    access,
+    economy,
+    flows,
+    housing,
+    overview,
+    population,
+    sources,
+)
 
-__all__ = ["access", "housing", "overview", "population", "sources"]
+__all__ = ["access", "economy", "flows", "housing", "overview", "population", "sources"]
