@@ -164,3 +164,26 @@ def test_report_section_without_map(tmp_path: Path, demo_region: DemoRegion) -> 
     html, ctx = _render(workspace)
     assert html is not None
     assert any("keine Karte" in n.text for n in ctx.notes)
+
+
+def _occupations(codes: list[str]) -> pd.DataFrame:
+    rows = [
+        (region, year, code, float(10 + 3 * i + 5 * j + (year - 2018)))
+        for i, region in enumerate(["03991001", "03991002"])
+        for year in (2018, 2023)
+        for j, code in enumerate(codes)
+    ]
+    return pd.DataFrame(rows, columns=["region", "year", "sector", "persons"])
+
+
+def test_occupation_groups_are_taken_as_given() -> None:
+    result = compute_economy(_occupations(["611", "612", "713"]))
+    assert result.sectors == ["611", "612", "713"]
+    assert any("keine Wirtschaftszweige der WZ 2008" in n for n in result.notes)
+    assert set(result.classic.frame["sector"]) == {"611", "612", "713"}
+    assert _identity(result.classic.frame) < 1e-9
+    with pytest.raises(EconomyError, match="Gruppen 61 und 611 überschneiden sich"):
+        compute_economy(_occupations(["61", "611", "713"]))
+    # WZ codes mixed with other codes stay an error
+    with pytest.raises(EconomyError, match="'611' unbekannt"):
+        compute_economy(_occupations(["A", "611"]))

@@ -79,8 +79,16 @@ def test_dynamic_sums_the_steps() -> None:
     years = {2015: START, 2016: middle, 2017: END}
     annual = dynamic_shift_share(years, annual=True).frame
     summed = dynamic_shift_share(years).frame.set_index(["region", "sector"])
-    steps = annual.groupby(["region", "sector"])[["national", "industry_mix", "total"]].sum()
-    assert np.allclose(summed[["national", "industry_mix"]], steps[["national", "industry_mix"]])
+    parts = ["national", "industry_mix", "competitive"]
+    steps = annual.groupby(["region", "sector"])[[*parts, "total"]].sum()
+    assert np.allclose(summed[parts], steps.loc[summed.index, parts])
+    # each step is an independent classic shift-share; the dynamic components are their sums
+    first = shift_share(START, middle).frame.set_index(["region", "sector"])
+    second = shift_share(middle, END).frame.set_index(["region", "sector"])
+    for column in parts:
+        assert np.allclose(summed[column], first[column] + second[column])
+    # competitive of the first step by hand: r1/a: 100 · (0.9 − g_a), g_a = 150/150 − 1 = 0
+    assert first.loc[("r1", "a"), "competitive"] == pytest.approx(100 * (90 / 100 - 1 - 0))
     assert (summed["total"] == (END - START).stack().reindex(summed.index)).all()
     assert set(annual["start_year"]) == {2015, 2016}
     # the dynamic result differs from the classic one when the mix changes within the period
@@ -107,28 +115,70 @@ matrices = st.tuples(st.integers(1, 5), st.integers(1, 5)).flatmap(
 # employment counts (or estimates to two decimals), never subnormal floats
 
 
-def _closes(frame: pd.DataFrame) -> bool:
-    parts = frame["national"] + frame["industry_mix"] + frame["competitive"]
-    scale = np.maximum(1.0, frame[["national", "industry_mix", "total"]].abs().max(axis=1))
-    return bool(((parts - frame["total"]).abs() <= 1e-9 * scale).all())
+def _growth(r0: np.ndarray, r1: np.ndarray) -> tuple[float, np.ndarray]:
+    """``g`` and ``g_s`` of a reference (sectors without start employment: 0, unused)."""
+    g = r1.sum() / r0.sum() - 1.0 if r0.sum() > 0 else 0.0
+    g_s = np.divide(r1, r0, out=np.ones_like(r0), where=r0 > 0) - 1.0
+    return g, g_s
+
+
+def _assert_classic(
+    frame: pd.DataFrame, e0: np.ndarray, e1: np.ndarray, r0: np.ndarray, r1: np.ndarray
+) -> None:
+    """The components of ``frame`` (rows in region-major order) against the textbook formulas
+    computed here: N = E⁰·g, M = E⁰·(g_s − g), C = E⁰·(g_rs − g_s) where E⁰ > 0; all change
+    competitive where E⁰ = 0."""
+    g, g_s = _growth(r0, r1)
+    positive = e0 > 0
+    g_rs = np.divide(e1, e0, out=np.zeros_like(e0), where=positive) - 1.0
+    expected = {
+        "national": e0 * g,
+        "industry_mix": e0 * (g_s[None, :] - g),
+        "competitive": np.where(positive, e0 * (g_rs - g_s[None, :]), e1),
+        "total": e1 - e0,
+    }
+    # rounding: a few ulps of the largest term in ΔE − (N + M)
+    scale = np.maximum.reduce([np.ones_like(e0), e0, e1, np.abs(e0 * g), np.abs(e0 * g_s[None, :])])
+    for column, want in expected.items():
+        have = frame[column].to_numpy().reshape(e0.shape)
+        assert (np.abs(have - want) <= 1e-9 * scale).all(), column
 
 
 @settings(max_examples=150, deadline=None)
 @given(matrices, st.booleans())
-def test_identity_closes(data: tuple[np.ndarray, ...], national: bool) -> None:
+def test_components_match_the_formulas(data: tuple[np.ndarray, ...], national: bool) -> None:
     e0, e1, e2 = (pd.DataFrame(x) for x in data)
-    references = None
+    years = (2015, 2016, 2017)
     if national:  # a reference at least as large as the regions, never empty
-        references = {
-            y: m.sum() * 3 + 1.0 for y, m in zip((2015, 2016, 2017), (e0, e1, e2), strict=True)
-        }
+        refs = {y: m.sum() * 3 + 1.0 for y, m in zip(years, (e0, e1, e2), strict=True)}
+    else:  # the sum of the regions
+        refs = {y: m.sum() for y, m in zip(years, (e0, e1, e2), strict=True)}
+    given_refs = refs if national else None
+    arrays_ = {y: m.to_numpy() for y, m in zip(years, (e0, e1, e2), strict=True)}
+    r = {y: refs[y].to_numpy() for y in years}
     classic = dynamic_shift_share(
         {2015: e0, 2017: e2},
-        None if references is None else {2015: references[2015], 2017: references[2017]},
+        None if given_refs is None else {2015: refs[2015], 2017: refs[2017]},
     )
-    assert _closes(classic.frame)
-    assert np.allclose(classic.frame["total"], (e2 - e0).to_numpy().ravel())
-    for annual in (True, False):
-        dynamic = dynamic_shift_share({2015: e0, 2016: e1, 2017: e2}, references, annual=annual)
-        assert _closes(dynamic.frame)
-        assert np.isfinite(dynamic.frame[["national", "industry_mix", "competitive"]]).all().all()
+    _assert_classic(classic.frame, arrays_[2015], arrays_[2017], r[2015], r[2017])
+    annual = dynamic_shift_share({2015: e0, 2016: e1, 2017: e2}, given_refs, annual=True).frame
+    for y in (2015, 2016):
+        step = annual[annual["start_year"] == y]
+        _assert_classic(step, arrays_[y], arrays_[y + 1], r[y], r[y + 1])
+    # dynamic = sum of the yearly classic components, each computed on its own
+    dynamic = dynamic_shift_share({2015: e0, 2016: e1, 2017: e2}, given_refs).frame
+    steps = [
+        dynamic_shift_share(
+            {y: m0, y + 1: m1}, None if given_refs is None else {y: refs[y], y + 1: refs[y + 1]}
+        ).frame
+        for y, m0, m1 in ((2015, e0, e1), (2016, e1, e2))
+    ]
+    # rounding: a few ulps of the largest term of either step
+    parts = ("national", "industry_mix", "competitive")
+    terms = [step[c].abs().to_numpy() for step in (*steps, dynamic) for c in parts]
+    scale = np.maximum.reduce([np.ones(len(dynamic)), *terms])
+    for column in ("national", "industry_mix", "competitive"):
+        summed = steps[0][column].to_numpy() + steps[1][column].to_numpy()
+        assert (np.abs(dynamic[column].to_numpy() - summed) <= 1e-9 * scale).all(), column
+    assert np.allclose(dynamic["total"], (e2 - e0).to_numpy().ravel())
+    assert np.isfinite(dynamic[["national", "industry_mix", "competitive"]]).all().all()

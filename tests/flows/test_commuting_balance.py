@@ -136,3 +136,82 @@ def test_year_and_level_choice() -> None:
     result = commuting(kreise)
     assert result.level == 5
     assert math.isclose(result.frame["sc_supply"].iloc[0], 10 / 15)
+
+
+def test_rows_of_another_level_are_reported_not_dropped() -> None:
+    rows = pd.concat(
+        [
+            _base(),
+            _rows(
+                ("03991", "06611", 12.0),  # Kreis row in a municipality workspace: no unit
+                (A, "06611", 8.0),  # municipality → Kreis: out-commuting of A
+            ),
+        ],
+        ignore_index=True,
+    )
+    result = commuting(rows)
+    text = next(w for w in result.warnings if "anderen Ebene" in w)
+    assert text.startswith("2 Verflechtungen mit 20 Personen haben Schlüssel einer anderen Ebene")
+    assert "03991 → 06611: 12" in text
+    assert "03159001 → 06611: 8" in text
+    assert "1 davon (8 Personen) haben ein Gebiet der Analyse am anderen Ende" in text
+    assert "1 (12 Personen) berühren kein Gebiet der Analyse und bleiben unberücksichtigt" in text
+    a = result.frame.set_index("region").loc[A]
+    assert a["residents"] == 155 + 8  # counted as out-commuting to outside
+    assert a["out_commuters"] == 55 + 8
+    assert set(result.frame["region"]) == {A, B, C}
+
+
+def test_rows_of_unknown_keys_split_counted_and_left_out() -> None:
+    rows = pd.concat([_base(), _rows((C, "XA", 4.0))], ignore_index=True)
+    result = commuting(rows, known=[A, B])
+    text = next(w for w in result.warnings if "nicht kennt" in w)
+    # A → C (20) and C → A (10) count as outside; C → C (200) and C → XA (4) touch no unit
+    assert text == (
+        "4 Verflechtungen mit 234 Personen betreffen 1 Gebiete, die der Arbeitsbereich nicht "
+        "kennt (06611000); 2 davon (30 Personen) haben ein Gebiet der Analyse am anderen Ende "
+        "und zählen dort als Pendeln von bzw. nach außerhalb; 2 (204 Personen) berühren kein "
+        "Gebiet der Analyse und bleiben unberücksichtigt."
+    )
+
+
+def test_suppressed_cells_per_region_and_values_not_used() -> None:
+    rows = _rows(
+        (A, A, 100.0), (A, B, 30.0), (B, B, 50.0), (C, C, 20.0), (B, C, None), (C, B, None)
+    )
+    flagged = _rows((A, C, 6.0), (C, A, None))
+    flagged["suppressed"] = True  # (A, C) flagged but with a value: the flag wins
+    blank = _rows((B, A, None))
+    blank["suppressed"] = False  # no value, no flag
+    result = commuting(pd.concat([rows, flagged, blank], ignore_index=True))
+    assert result.suppressed_cells == 5
+    secret = next(w for w in result.warnings if "geheim gehalten ('*')" in w)
+    assert secret.startswith("4 Pendlerzellen 2023 sind geheim gehalten ('*')")
+    assert "1 dieser Zellen haben trotzdem einen Wert (zusammen 6 Personen)" in secret
+    assert any(w.startswith("1 Pendlerzellen 2023 haben keinen Wert") for w in result.warnings)
+    assert result.frame.set_index("region").loc[A, "residents"] == 130  # the 6 is not used
+    per_region = result.suppressed_by_region
+    assert per_region is not None
+    assert per_region.to_dict("index") == {
+        B: {"residence": 2, "workplace": 1, "cells": 3},
+        C: {"residence": 2, "workplace": 2, "cells": 4},
+        A: {"residence": 1, "workplace": 2, "cells": 3},
+    }
+    assert list(per_region.index) == [C, A, B]  # most cells first, then by key
+    listed = next(w for w in result.warnings if "je Gebiet" in w)
+    assert "(3 Gebiete betroffen" in listed
+    assert f"{C}: 4 (2 als Wohnort, 2 als Arbeitsort); {A}: 3 (1 als Wohnort" in listed
+
+
+def test_areas_without_jobs_residents_or_internal_flow_are_named() -> None:
+    D = "03159004"
+    rows = pd.concat([_base(), _rows((D, A, 3.0))], ignore_index=True)
+    result = commuting(rows)
+    jobs = next(w for w in result.warnings if "ohne Arbeitsplätze" in w)
+    assert jobs.startswith(f"1 Gebiete ohne Arbeitsplätze (keine Beschäftigten am Arbeitsort): {D}")
+    internal = next(w for w in result.warnings if "ohne Binnenpendler" in w)
+    assert internal == (
+        f"1 Gebiete ohne Binnenpendler (niemand wohnt und arbeitet im selben Gebiet): {D}; "
+        f"ihre Eigenversorgung ist 0."
+    )
+    assert not any("ohne Wohnortbeschäftigte" in w for w in result.warnings)

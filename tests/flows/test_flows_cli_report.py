@@ -88,7 +88,16 @@ def test_report_section_renders(flows_ws: Workspace) -> None:
         "Funktionale Regionen",
     ):
         assert f"<h3>{heading}</h3>" in html
-    assert "Region über Landesgrenzen" in html or "über Landesgrenzen rot" in html
+    # summary row of the main method: regions, valid regions, regions across a Land border
+    quality = flows_ws.load("functional_region_quality")
+    ttwa = quality[(quality["method"] == "ttwa") & (quality["region_id"] != RESERVE)]
+    crossing = int(ttwa["lands"].str.contains(";").sum())
+    assert crossing >= 1  # the demo region straddles Niedersachsen and Sachsen-Anhalt
+    assert (
+        f'<tr><td>Arbeitsmarktregionen (Coombes–Bond)</td><td class="num">{len(ttwa)}</td>'
+        f'<td class="num">{int(ttwa["meets"].sum())}</td><td class="num">{crossing}</td>'
+    ) in html
+    assert "Regionen über Landesgrenzen rot gestrichelt umrandet" in html
     assert "Leiden-Communities (Vergleich)" in html
 
 
@@ -102,3 +111,19 @@ def test_report_section_without_polygons(tmp_path: Path, demo_region: DemoRegion
     assert html is not None
     assert "<img" not in html
     assert "entfallen die Karten" in html
+
+
+def test_report_section_shows_saved_warnings(tmp_path: Path, demo_region: DemoRegion) -> None:
+    workspace = save_demo(demo_region, tmp_path / "ws", only=["commuters"])
+    result = run_flows(workspace, compare=False)
+    result.warnings.append("17 Pendlerzellen 2023 sind geheim gehalten (Test).")
+    save_flows(workspace, result)
+    meta = json.loads(workspace.provenance("commuting").notes)
+    assert meta["warnings"][-1] == "17 Pendlerzellen 2023 sind geheim gehalten (Test)."
+    section = next(s for s in sections() if s.key == "pendlerverflechtungen")
+    ctx = ReportContext(workspace)
+    ctx.begin(section)
+    html = section.render(ctx)
+    assert html is not None
+    assert "17 Pendlerzellen 2023 sind geheim gehalten (Test)." in html
+    assert [n.text for n in ctx.notes] == meta["warnings"]

@@ -35,53 +35,96 @@ def test_hand_worked_example() -> None:
     Residents R (row sums) and jobs W (column sums):
     A 5300/6300, B 950/450, C 800/300, D 4250/5200, E 900/300, F 500/150, G 50/50.
 
-    Validity of the singletons, SC = min(T_ii/R, T_ii/W):
-    * A: SC = min(5000/5300, 5000/6300) = 0.7937; req(5300) = 0.75 − 0.0833·4300/9000
-      = 0.7102; X = 1.118 → valid.
-    * D: SC = min(0.941, 0.769) = 0.769; req(4250) = 0.7199; X = 1.068 → valid.
-    * below minSZ, X = min(1, SC/0.75)·R/1000: B 0.3158 → 0.400; C 0.3125 → 0.333;
-      E 0.2222 → 0.267; F 0.3 → 0.200; G SC 1 → 0.050.
+    X = min(SC/0.75, 1) · Z · 0.75/0.6667 with Z = 1 − 0.111067 · s, s = max((10000 − R)/9000, 0),
+    0.75/0.6667 = 1.124944, SC = min(I/R, I/W); X = 1 when SC = 1. Singletons:
+    * A: SC = min(5000/5300, 5000/6300) = 0.7937 → Y = 1; s = 0.52222, Z = 0.94200;
+      X = 1.0597 → valid.
+    * D: SC = min(0.941, 0.769) = 0.769 → Y = 1; s = 0.63889, Z = 0.92904; X = 1.0451 → valid.
+    * G: only commutes within itself, SC = 1 → X = 1 → valid (the LabourMarketAreas rule).
+    * B: SC 0.3158, Y 0.4211, s 1.00556, Z 0.88832 → X = 0.4208;
+      C: SC 0.3125, Y 0.4167, Z 0.88647 → 0.4155; E: SC 0.2222, Y 0.2963, Z 0.88770 → 0.2959;
+      F: SC 0.3, Y 0.4, Z 0.88276 → 0.3972.
 
-    Dissolutions, worst first:
-    1. G (0.05): no flow to any other area → reserve list.
-    2. F (0.20): L(F,D) = 300²/(500·5200) = 0.0346 > L(F,A) = 50²/(500·6300) = 0.0008 → D.
-       {D,F}: R 4750, W 5350, I 4000 + 150 + 300 = 4450, SC 0.832 → valid.
-    3. E (0.267): only linked with {D,F}: 700²/(900·5350) + 100²/(4750·300) = 0.109 → joins.
-       {D,E,F}: R = W = 5650, I = 5450.
-    4. C (0.333): L(C,A) = 500²/(800·6300) = 0.0496 > L(C,B) = 50²/(800·450) + 50²/(950·300)
-       = 0.0157 → A. {A,C}: R 6100, W 6600, I 5750.
-    5. B (0.400): only linked with {A,C} (out 600 + 50, in 100 + 50) → joins.
-       {A,B,C}: R = W = 7050, I = 5750 + 300 + 650 + 150 = 6850.
-    Both remaining clusters are valid; G cannot join either (no link) and stays in reserve.
-    Regions are named after the member with the most jobs: A and D.
+    Dissolution steps, worst cluster first (each a singleton, so its zone is the worst zone):
+    1. E (0.296): only linked with D: 700²/(900·5200) + 100²/(4250·300) = 0.1125. {D,E}: R 5150,
+       W 5500, I = 4000 + 200 + 700 + 100 = 5000, SC 0.9091, Z 0.94015, X 1.0576 ≥ 1.0451
+       (D's X does not fall) → joins.
+    2. F (0.397): L(F,{D,E}) = 300²/(500·5500) = 0.0327 > L(F,A) = 50²/(500·6300) = 0.0008.
+       {D,E,F}: R = W = 5650, I = 5000 + 150 + 300 = 5450, SC 0.9646, Z 0.94632, X 1.0646
+       ≥ 1.0576 → joins.
+    3. C (0.416): L(C,A) = 500²/(800·6300) = 0.0496 > L(C,B) = 50²/(800·450) + 50²/(950·300)
+       = 0.0157. {A,C}: R 6100, W 6600, I 5750, SC 0.8712, Z 0.95187, X 1.0708 ≥ 1.0597 → joins.
+    4. B (0.421): only linked with {A,C} (out 600 + 50, in 100 + 50).
+       {A,B,C}: R = W = 7050, I = 5750 + 300 + 650 + 150 = 6850, SC 0.9716, Z 0.96360,
+       X 1.0840 ≥ 1.0708 → joins.
+    The worst cluster is now G with X = 1: valid, stop. Regions are named after the member with
+    the most jobs: A, D and G (a closed 50-person region, valid by the SC = 1 rule).
     """
     result = ttwa(_matrix(), KEYS)
-    assert list(result.region_id) == ["A", "A", "A", "D", "D", "D", RESERVE]
-    assert result.dissolutions == 5
-    assert result.reserve == ["G"]
+    assert list(result.region_id) == ["A", "A", "A", "D", "D", "D", "G"]
+    assert result.dissolutions == 4
+    assert result.reserve == []
     quality = result.quality.set_index("region_id")
     assert quality.loc["A", ["residents", "jobs", "internal"]].tolist() == [7050, 7050, 6850]
     assert quality.loc["D", ["residents", "jobs", "internal"]].tolist() == [5650, 5650, 5450]
     assert quality.loc["A", "sc_supply"] == pytest.approx(6850 / 7050)
     assert quality.loc["D", "sc_demand"] == pytest.approx(5450 / 5650)
-    assert quality.loc[["A", "D"], "meets"].all()
-    assert not quality.loc[RESERVE, "meets"]
+    assert quality.loc["A", "validity"] == pytest.approx(1.0840, abs=1e-4)
+    assert quality.loc["D", "validity"] == pytest.approx(1.0646, abs=1e-4)
+    assert quality.loc["G", "validity"] == 1.0
+    assert quality["meets"].all()
     # the same with a sparse matrix, and again: deterministic
     again = ttwa(sparse.csr_matrix(_matrix()), KEYS)
     assert list(again.region_id) == list(result.region_id)
 
 
-def test_validity_function_corners() -> None:
+def test_worst_zone_leaves_and_unlinked_zone_goes_to_reserve() -> None:
+    """A two-zone cluster loses its worst zone; a zone without links goes to the reserve.
+
+    P (R 900, 600 at home, 300 → Q) and Q (R 300, all at home) start as singletons; Q has
+    SC = 1 (X = 1), P SC = min(600/900, 600/600) = 0.667, s = 9100/9000, X = 0.8879·0.88770·
+    1.124944 < 1. Step 1: P joins Q (only link; Q's X stays 1). {P,Q}: R 1200, W 1200, I 1200,
+    SC = 1 → valid, one region. A third zone U commuting only to itself and to nowhere in the
+    matrix (R 500 given, I 100) has no link at all: step 2 puts it in the reserve list, where
+    it stays (no cluster to offer it to)."""
+    m = np.array([[600.0, 300.0, 0.0], [0.0, 300.0, 0.0], [0.0, 0.0, 100.0]])
+    result = ttwa(m, ["P", "Q", "U"], residents=np.array([900.0, 300.0, 500.0]))
+    assert list(result.region_id) == ["P", "P", RESERVE]
+    assert result.reserve == ["U"]
+    assert result.dissolutions == 2
+
+
+def test_validity_function() -> None:
+    """X = Y·Z·tarSC/minSC at hand-computed points of the default parameters (0.6667, 0.75,
+    1,000, 10,000): 1 − minSC/tarSC = 0.111067, tarSC/minSC = 1.124944.
+
+    * SZ 5,500, SC 0.707: Y = 0.707/0.75 = 0.942667; s = 4500/9000 = 0.5;
+      Z = 1 − 0.111067·0.5 = 0.944467; X = 0.942667·0.944467·1.124944 = 1.00156 → valid.
+    * SZ 3,000, SC 0.73: Y = 0.973333; s = 7000/9000 = 0.777778; Z = 1 − 0.086385 = 0.913615;
+      X = 0.973333·0.913615·1.124944 = 1.00036 → valid.
+    * SZ 500, SC 0.5: Y = 0.666667; s = 9500/9000 = 1.055556; Z = 1 − 0.117237 = 0.882763;
+      X = 0.666667·0.882763·1.124944 = 0.66204 → invalid (ranked by X < 1).
+    """
     params = PRESETS["default"]
-    # at minSZ the target SC is required, at tarSZ and above the minimum SC
-    assert params.required_sc(1_000) == pytest.approx(0.75)
-    assert params.required_sc(10_000) == pytest.approx(0.6667)
-    assert params.required_sc(50_000) == pytest.approx(0.6667)
-    assert params.required_sc(5_500) == pytest.approx((0.75 + 0.6667) / 2)
-    r = np.array([1_000.0, 10_000.0, 999.0, 20_000.0])
-    internal = np.array([750.0, 6_667.0, 999.0, 13_000.0])
-    assert params.valid(r, r, internal).tolist() == [True, True, False, False]
+    r = np.array([5_500.0, 3_000.0, 500.0])
+    internal = np.array([0.707, 0.73, 0.5]) * r
+    x = params.validity(r, r, internal)
+    assert x == pytest.approx([1.00156, 1.00036, 0.66204], abs=2e-5)
+    assert params.valid(r, r, internal).tolist() == [True, True, False]
+    # corners: tarSC suffices at minSZ, minSC from tarSZ; below minSZ invalid unless SC = 1
+    r = np.array([1_000.0, 10_000.0, 999.0, 20_000.0, 50.0])
+    internal = np.array([750.0, 6_667.0, 990.0, 13_000.0, 50.0])
+    assert params.valid(r, r, internal).tolist() == [True, True, False, False, True]
+    # at fixed SC, X is constant from tarSZ up and falls with SZ below it
+    sizes = np.array([20_000.0, 10_000.0, 5_000.0, 1_000.0, 100.0])
+    x = params.validity(sizes, sizes, 0.7 * sizes)
+    assert x[0] == pytest.approx(x[1])
+    assert (np.diff(x[1:]) < 0).all()
     assert PRESETS["ons"] == TTWAParams(0.6667, 0.75, 3_500, 25_000)
+    # minSZ = tarSZ: no division by zero, step at tarSZ
+    flat = TTWAParams(0.6667, 0.75, 1_000, 1_000)
+    sizes = np.array([1_000.0, 999.0])
+    assert flat.valid(sizes, sizes, np.array([700.0, 740.0])).tolist() == [True, False]
 
 
 @pytest.mark.parametrize(
@@ -140,7 +183,10 @@ def test_every_region_meets_both_thresholds(seed: int, n: int, decay: float, pre
     result = ttwa(flows, keys, params)
     regions = result.quality[result.quality["region_id"] != RESERVE]
     assert regions["meets"].all()
-    assert (regions["residents"] >= params.min_sz).all()
+    assert (regions["validity"] >= 1 - 1e-12).all()
+    # valid ⇒ SZ ≥ minSZ, except a closed region (SC = 1, no commuting across its boundary)
+    closed = regions[["sc_supply", "sc_demand"]].min(axis=1) >= 1.0
+    assert (regions.loc[~closed, "residents"] >= params.min_sz).all()
     assert (regions[["sc_supply", "sc_demand"]].min(axis=1) >= params.min_sc - 1e-9).all()
     # recompute each region's statistics from scratch: the incremental updates are exact
     for region_id, row in regions.set_index("region_id").iterrows():

@@ -6,7 +6,10 @@ Steps:
    group such as ``B-F`` is dropped when the finer codes present cover it exactly (``B-E`` +
    ``F``); a group not covered (``B-E`` with only ``C`` inside) is kept and its finer codes
    dropped. Regionalstatistik 13111-07-05-4 thus gives the ten groups A, B-E, F, G-I, J, K,
-   L, M-N, O-Q, R-U; the demo's sections A–U stay as they are.
+   L, M-N, O-Q, R-U; the demo's sections A–U stay as they are. This applies only when the
+   codes are WZ codes (any code a section or group of sections; then every code must be
+   one). Other codes, such as KldB 2010 occupation groups (``611``), are taken as given
+   (:func:`other_groups`; nested numeric codes like ``61`` and ``611`` are an error).
 2. **Regions**: the finest level of keys in the table (municipalities, else Kreise, else
    Länder), within the workspace's selection. ``DG`` rows (Germany) are never an analysed
    region.
@@ -48,13 +51,22 @@ SHIFT_SHARE_COLUMNS = ["region", "sector", "start_year", "end_year", *COMPONENTS
 REFERENCE_LABELS = {"germany": "Deutschland", "regions": "Summe der Regionen"}
 
 
+WZ_CODE = re.compile(r"([A-U])(?:-([A-U]))?")
+"""A WZ 2008 section (``C``) or group of sections (``B-E``)."""
+
+
+def is_wz_code(code: str) -> bool:
+    """Whether ``code`` is a WZ 2008 section or group of sections."""
+    return WZ_CODE.fullmatch(code) is not None
+
+
 def _letters(code: str) -> frozenset[str]:
     """Sections A–U spanned by a code (``"B-E"`` → B, C, D, E)."""
-    match = re.fullmatch(r"([A-U])(?:-([A-U]))?", code)
+    match = WZ_CODE.fullmatch(code)
     if match is None:
         raise EconomyError(
             f"Wirtschaftszweig {code!r} unbekannt: erwartet WZ-2008-Abschnitt A–U oder Gruppe "
-            f"wie B-E."
+            f"wie B-E (eine Tabelle mit Wirtschaftszweigen darf keine anderen Codes enthalten)."
         )
     first, last = match.group(1), match.group(2) or match.group(1)
     if last < first:
@@ -85,6 +97,22 @@ def sector_partition(codes: Iterable[str]) -> tuple[list[str], list[str]]:
         a, b = overlapping[0]
         raise EconomyError(f"Wirtschaftszweige {a} und {b} überschneiden sich teilweise.")
     return ordered, sorted(set(spans) - set(kept))
+
+
+def other_groups(codes: Iterable[str]) -> list[str]:
+    """Codes that are no WZ sections (e.g. KldB 2010 occupation groups ``611``), taken as
+    given; nested numeric codes (``61`` and ``611``) would count employees twice and are an
+    error."""
+    ordered = sorted(set(codes))
+    digits = [c for c in ordered if c.isdigit()]
+    nested = [(a, b) for a in digits for b in digits if a != b and b.startswith(a)]
+    if nested:
+        a, b = nested[0]
+        raise EconomyError(
+            f"Gruppen {a} und {b} überschneiden sich ({b} liegt in {a}): Beschäftigte würden "
+            f"doppelt gezählt; nur eine Gliederungsebene verwenden."
+        )
+    return ordered
 
 
 @dataclass
@@ -217,11 +245,21 @@ def compute_economy(
     if frame.empty:
         raise EconomyError("Tabelle employment enthält keine Zeilen.")
     notes: list[str] = []
-    sectors, dropped = sector_partition(frame["sector"].astype(str))
-    if dropped:
+    codes = sorted(set(frame["sector"].astype(str)))
+    if any(is_wz_code(c) for c in codes):
+        sectors, dropped = sector_partition(codes)
+        if dropped:
+            notes.append(
+                f"Überlappende Wirtschaftszweige nicht doppelt gezählt: {', '.join(dropped)} "
+                f"ausgelassen, gerechnet mit {', '.join(sectors)}."
+            )
+    else:
+        sectors = other_groups(codes)
         notes.append(
-            f"Überlappende Wirtschaftszweige nicht doppelt gezählt: {', '.join(dropped)} "
-            f"ausgelassen, gerechnet mit {', '.join(sectors)}."
+            f"Die Gruppen ({', '.join(sectors[:6])}{' …' if len(sectors) > 6 else ''}) sind "
+            f"keine Wirtschaftszweige der WZ 2008 (z. B. Berufsgruppen der KldB 2010): sie "
+            f"werden so verwendet, wie sie in der Tabelle stehen, ohne Zusammenfassung "
+            f"überlappender Abschnitte."
         )
     regions = _regions(frame, selection)
     rows = frame[frame["region"].isin(regions)]

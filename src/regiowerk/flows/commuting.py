@@ -18,11 +18,20 @@ municipalities or 5-digit Kreise).
 
 Remainder rows carry the enclosing region on one side. They count toward the residents of
 their origin and the jobs of their destination when that is a unit, but are never a named
-destination. Suppressed cells (``suppressed = True``, persons missing) are counted and reported;
-their persons are unknown and missing from all sums (the BA suppresses values of 1 or 2 and
-cells from which such a value could be derived, so each holds at least one person). Negative
-flows and duplicate origin/destination rows are errors naming the row; flows to or from keys
-that the workspace does not know are kept as flows to/from outside and reported with counts.
+destination. Suppressed cells (``suppressed = True``, persons missing) are counted and reported,
+in total and per area (:attr:`CommutingResult.suppressed_by_region`, the areas with the most
+cells also in the warnings); their persons are unknown and missing from all sums (the BA
+suppresses values of 1 or 2 and cells from which such a value could be derived, so each holds
+at least one person). A row flagged as suppressed that nevertheless carries a value is treated
+as suppressed: the flag wins, the value is not used, and the warning counts such rows and their
+persons. A row without a value and without the flag is left out and reported separately.
+Negative flows and duplicate origin/destination rows are errors naming the row.
+
+No row is dropped silently: rows with keys of another level (e.g. a Kreis ``03991`` in a
+municipality workspace) or keys the workspace does not know count as flows to/from outside
+when the other end is a unit, and are left out when no end is a unit; both are reported in the
+warnings with counts, persons and examples, as are any other rows touching no unit. Areas
+without jobs, without residents or without internal flow are named in the warnings too.
 """
 
 from __future__ import annotations
@@ -77,6 +86,9 @@ class CommutingResult:
     year: int
     level: int
     suppressed_cells: int = 0
+    suppressed_by_region: pd.DataFrame | None = None
+    """Suppressed or empty cells per area (see :func:`suppressed_by_region`); the areas with
+    the most are also named in :attr:`warnings`."""
     messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -151,41 +163,18 @@ def flow_matrix(
     level = _level(rows, level)
     messages: list[str] = []
     warnings: list[str] = []
-    secret = rows["suppressed"].astype(bool) | rows["persons"].isna()
-    if secret.any():
-        warnings.append(
-            f"{int(secret.sum())} Pendlerzellen {year} sind geheim gehalten ('*'): die Zahl der "
-            f"Personen darin ist unbekannt (mindestens {fmt_int(int(secret.sum()))}, je Zelle "
-            f"meist 1 oder 2) und fehlt in allen Summen."
-        )
+    flagged = rows["suppressed"].to_numpy()
+    blank = rows["persons"].isna().to_numpy()
+    secret = flagged | blank
+    secret_rows = rows[secret]
+    warnings += _secret_warnings(rows, flagged, blank, year)
     rows = rows[~secret]
     o_len, d_len = rows["origin"].str.len(), rows["dest"].str.len()
     candidates = set(rows.loc[(o_len == level) & ~rows["remainder"], "origin"]) | set(
         rows.loc[(d_len == level) & ~rows["remainder"], "dest"]
     )
-    if known is not None:
-        known_set = {k for k in known if len(k) == level}
-        unknown = rows[
-            ~rows["remainder"]
-            & (
-                ((o_len == level) & ~rows["origin"].isin(known_set))
-                | ((d_len == level) & ~rows["dest"].isin(known_set))
-            )
-        ]
-        if not unknown.empty:
-            keys = sorted(
-                (set(unknown["origin"]) | set(unknown["dest"])) - known_set - set(OUTSIDE_LAND)
-            )
-            keys = [k for k in keys if len(k) == level]
-            shown = ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
-            warnings.append(
-                f"{len(unknown)} Verflechtungen mit {fmt_int(unknown['persons'].sum())} Personen "
-                f"betreffen {len(keys)} Gebiete, die der Arbeitsbereich nicht kennt ({shown}); "
-                f"sie zählen als Pendeln von bzw. nach außerhalb."
-            )
-        units = sorted(candidates & known_set)
-    else:
-        units = sorted(candidates)
+    known_set = None if known is None else {k for k in known if len(k) == level}
+    units = sorted(candidates if known_set is None else candidates & known_set)
     if not units:
         raise FlowError("Keine Pendler zwischen bekannten Gebieten gefunden.")
     index = pd.Index(units)
@@ -193,6 +182,36 @@ def flow_matrix(
     d_pos = index.get_indexer(pd.Index(rows["dest"]))
     named = ~rows["remainder"].to_numpy()
     persons = rows["persons"].to_numpy(dtype="float64")
+    touches = (o_pos >= 0) | (d_pos >= 0)
+    # keys of another level (neither the analysis level nor DG/XA) in named rows
+    other_o = (o_len != level).to_numpy() & ~rows["origin"].isin(OUTSIDE_LAND).to_numpy()
+    other_d = (d_len != level).to_numpy() & ~rows["dest"].isin(OUTSIDE_LAND).to_numpy()
+    other = named & (other_o | other_d)
+    if other.any():
+        warnings.append(_other_level_warning(rows[other], touches[other], level))
+    reported = other.copy()
+    if known_set is not None:
+        unknown_o = (o_len == level).to_numpy() & ~rows["origin"].isin(known_set).to_numpy()
+        unknown_d = (d_len == level).to_numpy() & ~rows["dest"].isin(known_set).to_numpy()
+        unknown = named & ~other & (unknown_o | unknown_d)
+        if unknown.any():
+            part = rows[unknown]
+            keys = sorted((set(part["origin"]) | set(part["dest"])) - known_set - set(OUTSIDE_LAND))
+            keys = [k for k in keys if len(k) == level]
+            warnings.append(
+                f"{len(part)} Verflechtungen mit {fmt_int(part['persons'].sum())} Personen "
+                f"betreffen {len(keys)} Gebiete, die der Arbeitsbereich nicht kennt "
+                f"({_shown(keys)}); {_split(part, touches[unknown])}."
+            )
+        reported |= unknown
+    rest = ~touches & ~reported
+    if rest.any():
+        part = rows[rest]
+        warnings.append(
+            f"{len(part)} weitere Verflechtungen mit {fmt_int(part['persons'].sum())} Personen "
+            f"berühren kein Gebiet der Analyse ({_shown(_pairs(part))}) und bleiben "
+            f"unberücksichtigt."
+        )
     inside = named & (o_pos >= 0) & (d_pos >= 0)
     n = len(units)
     matrix = sparse.csr_matrix(
@@ -202,12 +221,14 @@ def flow_matrix(
     in_mask = (d_pos >= 0) & ~inside
     out_external = np.bincount(o_pos[out_mask], weights=persons[out_mask], minlength=n)
     in_external = np.bincount(d_pos[in_mask], weights=persons[in_mask], minlength=n)
-    if int(rows["remainder"].sum()):
+    rest_rows = rows[~named & touches]
+    if len(rest_rows):
         messages.append(
-            f"{int(rows['remainder'].sum())} Restzeilen ('Übrige …', Ausland) mit "
-            f"{fmt_int(rows.loc[rows['remainder'], 'persons'].sum())} Personen zählen zu "
+            f"{len(rest_rows)} Restzeilen ('Übrige …', Ausland) mit "
+            f"{fmt_int(rest_rows['persons'].sum())} Personen zählen zu "
             f"Wohnort- bzw. Arbeitsortbeschäftigten, aber zu keinem genannten Ziel."
         )
+    warnings += _suppressed_by_region(secret_rows, index, year)
     if matrix.diagonal().sum() == 0:
         warnings.append(
             "Die Pendlerdaten enthalten keine Binnenpendler (Wohn- und Arbeitsort gleich): "
@@ -223,6 +244,167 @@ def flow_matrix(
         warnings,
         rows,
     )
+
+
+SHOWN = 5
+"""Keys or rows named in a warning; the rest is counted."""
+SHOWN_REGIONS = 20
+"""Areas listed with their count of suppressed cells."""
+
+
+def _shown(items: list[str], limit: int = SHOWN) -> str:
+    return ", ".join(items[:limit]) + (" …" if len(items) > limit else "")
+
+
+def _pairs(rows: pd.DataFrame) -> list[str]:
+    """``origin → dest (persons)`` of the rows with the most persons first."""
+    ordered = rows.sort_values(["persons", "origin", "dest"], ascending=[False, True, True])
+    return [
+        f"{o} → {d}: {fmt_int(p)}"
+        for o, d, p in zip(ordered["origin"], ordered["dest"], ordered["persons"], strict=True)
+    ]
+
+
+def _split(rows: pd.DataFrame, touches: np.ndarray) -> str:
+    """How many of ``rows`` count as flows from/to outside and how many are left out."""
+    counted, left = rows[touches], rows[~touches]
+    if left.empty:
+        return (
+            "sie haben ein Gebiet der Analyse am anderen Ende und zählen dort als Pendeln von "
+            "bzw. nach außerhalb"
+        )
+    if counted.empty:
+        return "sie berühren kein Gebiet der Analyse und bleiben unberücksichtigt"
+    parts = []
+    if len(counted):
+        parts.append(
+            f"{len(counted)} davon ({fmt_int(counted['persons'].sum())} Personen) haben ein "
+            f"Gebiet der Analyse am anderen Ende und zählen dort als Pendeln von bzw. nach "
+            f"außerhalb"
+        )
+    if len(left):
+        parts.append(
+            f"{len(left)} ({fmt_int(left['persons'].sum())} Personen) berühren kein Gebiet der "
+            f"Analyse und bleiben unberücksichtigt"
+        )
+    return "; ".join(parts)
+
+
+def _other_level_warning(rows: pd.DataFrame, touches: np.ndarray, level: int) -> str:
+    label = "Gemeinden (8-stellig)" if level == 8 else "Kreise (5-stellig)"
+    return (
+        f"{len(rows)} Verflechtungen mit {fmt_int(rows['persons'].sum())} Personen haben "
+        f"Schlüssel einer anderen Ebene als der analysierten ({label}): {_shown(_pairs(rows))}; "
+        f"{_split(rows, touches)}."
+    )
+
+
+def _secret_warnings(
+    rows: pd.DataFrame, flagged: np.ndarray, blank: np.ndarray, year: int
+) -> list[str]:
+    """Suppressed cells (their value, if any, is not used) and cells without a value."""
+    warnings = []
+    if flagged.any():
+        count = int(flagged.sum())
+        text = (
+            f"{count} Pendlerzellen {year} sind geheim gehalten ('*'): die Zahl der Personen "
+            f"darin ist unbekannt (je Zelle mindestens 1, zusammen also mindestens "
+            f"{fmt_int(count)}; primär geheim gehaltene Zellen enthalten 1 oder 2 Personen, "
+            f"sekundär geheim gehaltene auch mehr) und fehlt in allen Summen."
+        )
+        valued = flagged & ~blank
+        if valued.any():
+            text += (
+                f" {int(valued.sum())} dieser Zellen haben trotzdem einen Wert (zusammen "
+                f"{fmt_int(rows.loc[valued, 'persons'].sum())} Personen); die Kennzeichnung "
+                f"gilt, der Wert wird nicht verwendet."
+            )
+        warnings.append(text)
+    empty = blank & ~flagged
+    if empty.any():
+        warnings.append(
+            f"{int(empty.sum())} Pendlerzellen {year} haben keinen Wert, ohne als geheim "
+            f"gekennzeichnet zu sein; sie fehlen in allen Summen."
+        )
+    return warnings
+
+
+def suppressed_by_region(secret: pd.DataFrame, units: pd.Index) -> pd.DataFrame:
+    """Cells without a value per unit: ``residence`` (the unit is the origin), ``workplace``
+    (the unit is the destination) and ``cells`` (either; an internal cell counts once),
+    indexed by key, only units with at least one such cell, most cells first."""
+    counts = pd.DataFrame(
+        {
+            "residence": secret["origin"].value_counts().reindex(units, fill_value=0),
+            "workplace": secret["dest"].value_counts().reindex(units, fill_value=0),
+            "internal": secret.loc[secret["origin"] == secret["dest"], "origin"]
+            .value_counts()
+            .reindex(units, fill_value=0),
+        },
+        index=units,
+    )
+    counts["cells"] = counts["residence"] + counts["workplace"] - counts["internal"]
+    counts = counts[counts["cells"] > 0].drop(columns="internal")
+    return counts.sort_values("cells", ascending=False, kind="stable")
+
+
+def _suppressed_by_region(secret: pd.DataFrame, units: pd.Index, year: int) -> list[str]:
+    if secret.empty:
+        return []
+    counts = suppressed_by_region(secret, units.sort_values())
+    touching = secret["origin"].isin(units) | secret["dest"].isin(units)
+    top = counts.head(SHOWN_REGIONS)
+    shown = [
+        f"{key}: {c} ({r} als Wohnort, {w} als Arbeitsort)"
+        for key, c, r, w in zip(
+            top.index,
+            top["cells"].astype(int),
+            top["residence"].astype(int),
+            top["workplace"].astype(int),
+            strict=True,
+        )
+    ]
+    text = (
+        f"Geheim gehaltene oder leere Pendlerzellen {year} je Gebiet ({len(counts)} Gebiete "
+        f"betroffen, die meisten zuerst): " + "; ".join(shown)
+    )
+    if len(counts) > SHOWN_REGIONS:
+        text += f"; … und {len(counts) - SHOWN_REGIONS} weitere Gebiete"
+    text += "."
+    if (~touching).any():
+        text += f" {int((~touching).sum())} weitere solche Zellen berühren kein Gebiet der Analyse."
+    return [text]
+
+
+def _empty_areas(frame: pd.DataFrame, any_internal: bool) -> list[str]:
+    """Areas without jobs, residents or (when the data have internal flows at all) internal
+    flows."""
+    warnings = []
+    checks = [
+        (
+            "jobs",
+            "ohne Arbeitsplätze (keine Beschäftigten am Arbeitsort)",
+            "die Eigenversorgung am Arbeitsort ist dort leer, die am Wohnort 0",
+        ),
+        (
+            "residents",
+            "ohne Wohnortbeschäftigte",
+            "die Eigenversorgung am Wohnort ist dort leer, die am Arbeitsort 0",
+        ),
+    ]
+    if any_internal:
+        checks.append(
+            (
+                "internal",
+                "ohne Binnenpendler (niemand wohnt und arbeitet im selben Gebiet)",
+                "ihre Eigenversorgung ist 0",
+            )
+        )
+    for column, label, effect in checks:
+        keys = frame.loc[frame[column] <= 0, "region"].tolist()
+        if keys:
+            warnings.append(f"{len(keys)} Gebiete {label}: {_shown(keys)}; {effect}.")
+    return warnings
 
 
 def land_of(keys: pd.Series) -> pd.Series:
@@ -279,9 +461,12 @@ def commuting(
     frame["main_destination"] = frame["main_destination"].where(
         frame["main_destination"].notna(), None
     )
+    warnings += _empty_areas(frame, bool(internal.sum() > 0))
     result = CommutingResult(frame, flows, year, level, messages=messages, warnings=warnings)
     of_year = commuters[commuters["year"] == year]
-    result.suppressed_cells = int((of_year["suppressed"] | of_year["persons"].isna()).sum())
+    secret = of_year["suppressed"].astype(bool) | of_year["persons"].isna()
+    result.suppressed_cells = int(secret.sum())
+    result.suppressed_by_region = suppressed_by_region(of_year[secret], keys)
     return result
 
 

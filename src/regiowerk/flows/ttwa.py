@@ -16,37 +16,48 @@ jobs ``W_A``, internal flows ``I_A = Σ_{i,j∈A} T_ij``; supply-side self-conta
 ``SZ_A = R_A``.
 
 **Validity (the "X-function").** Four parameters: ``minSC ≤ tarSC`` and ``minSZ ≤ tarSZ``.
-A cluster is valid when ``SZ ≥ minSZ`` and its self-containment reaches the level required
-for its size, a straight line from ``tarSC`` at ``minSZ`` down to ``minSC`` at ``tarSZ`` and
-above (size traded against self-containment)::
+As in Coombes & Bond (2008) and ``getLeastSelfContained`` of LabourMarketAreas::
 
-    req(SZ) = tarSC − (tarSC − minSC) · min(1, (SZ − minSZ) / (tarSZ − minSZ))
-    X(A)    = SC_A / req(SZ_A)                         if SZ_A ≥ minSZ
-            = min(1, SC_A / tarSC) · SZ_A / minSZ      otherwise (always < 1)
+    Y = min(SC / tarSC, 1)
+    s = max((tarSZ − SZ) / (tarSZ − minSZ), 0)
+    Z = 1 − (1 − minSC / tarSC) · s
+    X = Y · Z · tarSC / minSC                 (X = 1 when SC = 1)
 
-Valid ⇔ ``X ≥ 1``. Every valid cluster therefore has both self-containments ≥ ``minSC`` and
-size ≥ ``minSZ``; ``X`` ranks the invalid clusters (the worst is the one with the smallest X).
-The ranking formula below ``minSZ`` is this module's choice (the publications only fix the
-valid region).
+Valid ⇔ ``X ≥ 1``. ``X`` is defined for every cluster; it ranks the invalid ones (the worst
+is the one with the smallest X). At ``SZ ≥ tarSZ`` (``s = 0``) the cluster is valid from
+``SC = minSC``; at ``SZ = minSZ`` (``s = 1``) only from ``SC = tarSC``; in between the
+required SC is ``minSC / Z`` (a hyperbola, not a straight line); below ``minSZ`` ``s > 1`` and
+``X < 1`` whatever the SC — except for a cluster without any commuting across its boundary
+(``SC = 1``), which LabourMarketAreas declares valid (``X = 1``) whatever its size. With
+``minSZ = tarSZ`` (no trade-off, the formula would divide by zero) this module takes ``s = 0``
+from ``tarSZ`` and ``s = 1 + (tarSZ − SZ) / tarSZ`` below it.
 
-**Algorithm.**
+**Algorithm** (zone-by-zone dissolution as in Coombes & Bond 2008 and ``findClusters``).
 
 1. Every area with residents or jobs starts as its own cluster (areas with neither go to the
    reserve list at once).
-2. While an invalid cluster exists, the one with the smallest ``X`` (ties: the lower
-   cluster number, i.e. the first area in key order) is dissolved. Each of its members is
-   assigned to the remaining cluster ``C`` with the largest Smart/Coombes linkage::
+2. Repeat: take the cluster with the smallest ``X`` (ties: the lower cluster number, i.e. the
+   first area in key order). If it is valid, stop. Otherwise remove its *worst zone* — the
+   only zone of a singleton; in a larger cluster, as in LabourMarketAreas (ordering of
+   Coombes & Wymer 2014), the member with the largest
+   ``in-commuters from outside the cluster + R_a − T_aa`` (ties: first in key order) — and
+   assign that single zone to the other cluster ``C`` with the largest Smart/Coombes linkage::
 
        L(a, C) = T_aC² / (R_a · W_C) + T_Ca² / (R_C · W_a)
 
-   computed against the clusters without the dissolved one (members do not link to each
-   other); ties go to the lower cluster number. A member without any link goes to the
-   **reserve list**. Cluster statistics are updated incrementally from the sparse rows and
-   columns of the members. As a dissolution never creates a cluster, the loop ends after at
-   most ``n − 1`` dissolutions.
+   (ties: the lower cluster number). As in LabourMarketAreas, the move is made only if it does
+   not lower that cluster's ``X``; a zone without any link to another cluster, or whose move
+   would lower the target's ``X``, goes to the **reserve list**. The statistics of the
+   clusters concerned are updated incrementally from the sparse row and column of the zone,
+   and their ``X`` re-queued in a heap (lazy invalidation). A singleton whose zone leaves
+   disappears. As a safeguard against cycling, after ``50 · n`` steps a worst cluster that is
+   still invalid is dissolved completely into the reserve list (not reached in random
+   gravity examples, the benchmark or the Kreis data: at most about 1.5 · n steps).
 3. Reserve areas are offered, in key order and repeatedly while anything changes, to the
-   cluster with the largest linkage; they join only if that cluster stays valid. Areas that
-   cannot join remain unassigned (``region_id = "Reserve"``, reported).
+   cluster with the largest linkage (then the next ones); they join only if that cluster stays
+   valid, so that every final region is valid. Areas that cannot join remain unassigned
+   (``region_id = "Reserve"``, reported). (As described, LabourMarketAreas regroups its
+   reserve list without this check and then continues the loop.)
 4. Optional **contiguity fine-tuning** with a neighbours list: members of a region that are
    not connected to its largest (by residents) connected part are moved, component by
    component, to the adjacent region with the largest linkage when both regions stay valid.
@@ -97,14 +108,13 @@ class TTWAParams:
                 f"Größe: 0 < minSZ ≤ tarSZ verlangt (minSZ = {self.min_sz}, tarSZ = {self.tar_sz})."
             )
 
-    def required_sc(self, size: np.ndarray | float) -> np.ndarray:
-        """``req(SZ)`` of the module docstring."""
+    def size_share(self, size: np.ndarray | float) -> np.ndarray:
+        """``s`` of the module docstring (0 from ``tarSZ``, 1 at ``minSZ``, > 1 below)."""
+        size = np.asarray(size, dtype=float)
         span = self.tar_sz - self.min_sz
         if span > 0:
-            share = np.clip((np.asarray(size, dtype=float) - self.min_sz) / span, 0.0, 1.0)
-        else:
-            share = np.ones_like(np.asarray(size, dtype=float))
-        return self.tar_sc - (self.tar_sc - self.min_sc) * share
+            return np.maximum((self.tar_sz - size) / span, 0.0)
+        return np.where(size >= self.tar_sz, 0.0, 1.0 + (self.tar_sz - size) / self.tar_sz)
 
     def validity(self, residents: np.ndarray, jobs: np.ndarray, internal: np.ndarray) -> np.ndarray:
         """``X`` of the module docstring for arrays of cluster statistics."""
@@ -115,10 +125,9 @@ class TTWAParams:
             supply = np.where(residents > 0, internal / residents, 0.0)
             demand = np.where(jobs > 0, internal / jobs, 0.0)
         sc = np.minimum(supply, demand)
-        big = residents >= self.min_sz
-        small_x = np.minimum(1.0, sc / self.tar_sc) * residents / self.min_sz
-        big_x = sc / self.required_sc(residents)
-        return np.where(big, big_x, small_x)
+        y = np.minimum(sc / self.tar_sc, 1.0)
+        z = 1.0 - (1.0 - self.min_sc / self.tar_sc) * self.size_share(residents)
+        return np.where(sc >= 1.0, 1.0, y * z * self.tar_sc / self.min_sc)
 
     def valid(self, residents: np.ndarray, jobs: np.ndarray, internal: np.ndarray) -> np.ndarray:
         """Whether ``X ≥ 1`` (with a tolerance of 1e-12 for rounding)."""
@@ -145,6 +154,7 @@ class TTWAResult:
     """Per region: ``region_id, members, residents, jobs, internal, sc_supply, sc_demand,
     validity, meets``; the reserve as its own row with ``meets = False``."""
     dissolutions: int = 0
+    """Dissolution steps (a zone removed from the worst cluster)."""
     reserve: list[str] = field(default_factory=list)
     moved_for_contiguity: int = 0
 
@@ -170,9 +180,9 @@ class _Clusters:
         self.members: dict[int, list[int]] = {c: [c] for c in range(n)}
         self.alive = np.ones(n, dtype=bool)
 
-    def links(self, area: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Clusters linked with ``area`` (excluding its own label) and the flows
-        ``T_aC`` and ``T_Ca``, ordered by cluster id."""
+    def links(self, area: int, exclude: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Clusters linked with ``area`` (excluding its own label and ``exclude``) and the
+        flows ``T_aC`` and ``T_Ca``, ordered by cluster id."""
         rs, re_ = self.rows.indptr[area], self.rows.indptr[area + 1]
         cs, ce = self.cols.indptr[area], self.cols.indptr[area + 1]
         out_lab = self.label[self.rows.indices[rs:re_]]
@@ -181,7 +191,7 @@ class _Clusters:
         labels = np.concatenate([out_lab, in_lab])
         values = np.concatenate([self.rows.data[rs:re_], self.cols.data[cs:ce]])
         is_out = np.concatenate([np.ones(len(out_lab), bool), np.zeros(len(in_lab), bool)])
-        keep = (labels >= 0) & (labels != own)
+        keep = (labels >= 0) & (labels != own) & (labels != exclude)
         labels, values, is_out = labels[keep], values[keep], is_out[keep]
         clusters, inverse = np.unique(labels, return_inverse=True)
         out_flow = np.bincount(inverse, weights=values * is_out, minlength=len(clusters))
@@ -212,6 +222,38 @@ class _Clusters:
         self.w[cluster] += self.area_w[area]
         self.label[area] = cluster
         self.members[cluster].append(area)
+
+    def take(self, area: int) -> int:
+        """Remove ``area`` from its cluster (statistics updated); returns the cluster, which
+        disappears when ``area`` was its last member."""
+        cluster = int(self.label[area])
+        self.label[area] = -1
+        self.i[cluster] -= self.diag[area] + self.flows_with(area, cluster)
+        self.r[cluster] -= self.area_r[area]
+        self.w[cluster] -= self.area_w[area]
+        members = self.members[cluster]
+        members.remove(area)
+        if not members:
+            del self.members[cluster]
+            self.alive[cluster] = False
+            self.r[cluster] = self.w[cluster] = self.i[cluster] = 0.0
+        return cluster
+
+    def worst_zone(self, cluster: int) -> int:
+        """The member to remove first: the largest ``in-commuters from outside the cluster +
+        R_a − T_aa`` (ties: first in key order)."""
+        members = np.array(sorted(self.members[cluster]), dtype=np.int64)
+        if len(members) == 1:
+            return int(members[0])
+        starts, ends = self.cols.indptr[members], self.cols.indptr[members + 1]
+        lengths = ends - starts
+        owner = np.repeat(np.arange(len(members)), lengths)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        cells = np.repeat(starts, lengths) + offsets
+        outside = self.label[self.cols.indices[cells]] != cluster
+        inflow = np.bincount(owner, weights=self.cols.data[cells] * outside, minlength=len(members))
+        measure = inflow + self.area_r[members] - self.diag[members]
+        return int(members[int(np.argmax(measure))])
 
     def remove_cluster(self, cluster: int) -> list[int]:
         members = self.members.pop(cluster)
@@ -258,40 +300,55 @@ def ttwa(
     x = params.validity(state.r, state.w, state.i)
     heap = [(float(x[c]), c, 0) for c in range(n) if state.alive[c]]
     heapq.heapify(heap)
-    dissolutions = 0
+
+    def requeue(cluster: int) -> None:
+        version[cluster] += 1
+        if state.alive[cluster]:
+            score = float(params.validity(state.r[cluster], state.w[cluster], state.i[cluster]))
+            heapq.heappush(heap, (score, cluster, int(version[cluster])))
+
+    steps = 0
+    limit = 50 * n
     while heap:
         value, cluster, ver = heapq.heappop(heap)
         if not state.alive[cluster] or ver != version[cluster]:
             continue
         if value >= 1.0 - _EPS:
             break
-        dissolutions += 1
-        members = state.remove_cluster(cluster)
-        targets: list[tuple[int, int]] = []
-        for area in sorted(members):
-            clusters, out_flow, in_flow = state.links(area)
-            if len(clusters) == 0:
-                reserve.append(area)
-                continue
+        steps += 1
+        if steps > limit:  # safeguard against cycling (see the module docstring)
+            reserve.extend(state.remove_cluster(cluster))
+            version[cluster] += 1
+            continue
+        area = state.worst_zone(cluster)
+        state.take(area)
+        requeue(cluster)
+        clusters, out_flow, in_flow = state.links(area, exclude=cluster)
+        target = -1
+        if len(clusters):
             link = state.linkage(area, clusters, out_flow, in_flow)
             best = int(np.argmax(link))  # first maximum = lowest cluster id
-            if link[best] <= 0:
-                reserve.append(area)
-                continue
-            targets.append((area, int(clusters[best])))
-        touched = set()
-        for area, target in targets:
-            state.add(area, target)
-            touched.add(target)
-        for target in sorted(touched):
-            version[target] += 1
-            score = float(params.validity(state.r[target], state.w[target], state.i[target]))
-            heapq.heappush(heap, (score, target, int(version[target])))
+            if link[best] > 0:
+                target = int(clusters[best])
+                r_t, w_t, i_t = state.r[target], state.w[target], state.i[target]
+                before = params.validity(r_t, w_t, i_t)
+                after = params.validity(
+                    r_t + state.area_r[area],
+                    w_t + state.area_w[area],
+                    i_t + state.diag[area] + out_flow[best] + in_flow[best],
+                )
+                if after < before - _EPS:  # the move would lower the target's validity
+                    target = -1
+        if target < 0:
+            reserve.append(area)
+            continue
+        state.add(area, target)
+        requeue(target)
     reserve = _place_reserve(state, sorted(reserve), params)
     moved = 0
     if neighbours:
         moved = _contiguity(state, list(keys), neighbours, params)
-    return _result(state, list(keys), params, reserve, dissolutions, moved)
+    return _result(state, list(keys), params, reserve, steps, moved)
 
 
 def _place_reserve(state: _Clusters, reserve: list[int], params: TTWAParams) -> list[int]:

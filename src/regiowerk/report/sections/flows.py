@@ -1,11 +1,13 @@
 """Section "Pendlerverflechtungen": commuting balance, desire lines, self-containment and
 functional regions.
 
-Reads ``commuting`` (required; the latest year), ``commuters`` (for the desire lines of the
-strongest flows, optional), ``functional_regions`` and ``functional_region_quality`` (optional;
-the modularity of each method comes from the provenance notes written by
-:func:`regiowerk.flows.run.save_flows`), and the polygons of ``municipalities`` (8-digit keys)
-or ``kreise`` (5-digit keys) for the maps. Without polygons the section shows the tables only.
+Reads ``commuting`` (required; the latest year; the warnings saved in its provenance by
+:func:`regiowerk.flows.run.save_flows` for that year are shown as report notes), ``commuters``
+(for the desire lines of the strongest flows, optional), ``functional_regions`` and
+``functional_region_quality`` (optional; the modularity of each method comes from the
+provenance notes written by :func:`regiowerk.flows.run.save_flows`), and the polygons of
+``municipalities`` (8-digit keys) or ``kreise`` (5-digit keys) for the maps. Without polygons
+the section shows the tables only.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def render(ctx: ReportContext) -> str | None:
     areas = _areas(ctx, frame)
     names = _names(ctx, frame)
     parts = [_intro(frame, year, areas is not None)]
+    parts += [ctx.note(text) for text in _saved_warnings(ctx, year)]
     if areas is not None and ctx.has("commuters"):
         parts += ["<h3>Stärkste Pendlerströme</h3>", _desire_lines(ctx, areas, year)]
     parts += ["<h3>Ein- und Auspendler</h3>", _balance_table(frame, names)]
@@ -65,6 +68,25 @@ def render(ctx: ReportContext) -> str | None:
     if ctx.has("functional_regions") and ctx.has("functional_region_quality"):
         parts += ["<h3>Funktionale Regionen</h3>", _regions(ctx, areas, names)]
     return "\n".join(parts)
+
+
+def _meta(ctx: ReportContext, table: str) -> dict[str, Any]:
+    """The JSON document in the provenance notes of ``table`` (empty if unreadable)."""
+    try:
+        meta = json.loads(ctx.workspace.provenance(table).notes or "{}")
+    except (json.JSONDecodeError, TypeError, AttributeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _saved_warnings(ctx: ReportContext, year: int) -> list[str]:
+    """The warnings of the run that computed ``commuting`` for ``year`` (unread commuter rows,
+    suppressed cells per area, areas without jobs, residents or internal flow), as saved by
+    :func:`regiowerk.flows.run.save_flows`; none when the saved run is of another year."""
+    meta = _meta(ctx, "commuting")
+    if meta.get("year") != year or not isinstance(meta.get("warnings"), list):
+        return []
+    return [str(w) for w in meta["warnings"] if w]
 
 
 def _areas(ctx: ReportContext, frame: pd.DataFrame) -> gpd.GeoDataFrame | None:
@@ -261,10 +283,9 @@ def _self_containment(ctx: ReportContext, areas: gpd.GeoDataFrame, frame: pd.Dat
 
 def _modularity(ctx: ReportContext) -> dict[str, float]:
     try:
-        meta = json.loads(ctx.workspace.provenance("functional_regions").notes or "{}")
-        methods = meta.get("methods", {})
+        methods = _meta(ctx, "functional_regions").get("methods", {})
         return {str(k): float(v.get("modularity")) for k, v in methods.items()}
-    except (json.JSONDecodeError, TypeError, AttributeError, ValueError):
+    except (TypeError, AttributeError, ValueError):
         return {}
 
 
