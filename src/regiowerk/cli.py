@@ -658,6 +658,126 @@ def flows_command(
     console.print(table)
 
 
+catalogue_app = typer.Typer(
+    help="Werkzeugkasten: Maßnahmen und Referenzprojekte suchen, anzeigen, aus Texten erfassen.",
+    no_args_is_help=True,
+)
+app.add_typer(catalogue_app, name="catalogue")
+
+
+def _catalogue(workspace: Path | None) -> Any:
+    from regiowerk.catalogue.store import Catalogue
+
+    return Catalogue.for_workspace(workspace) if workspace else Catalogue.load()
+
+
+@catalogue_app.command("search")
+@_friendly
+def catalogue_search(
+    query: Annotated[str, typer.Argument(help="Suchbegriffe (deutsch).")],
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="Handlungsfeld, z. B. wohnen; mehrfach.")
+    ] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="measure oder project.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Höchstens so viele Treffer.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Ergebnis als JSON.")] = False,
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", help="Eigene Einträge aus DIR/catalogue.")
+    ] = None,
+) -> None:
+    """Maßnahmen und Projekte nach deutschen Suchbegriffen ranken (BM25)."""
+    from regiowerk.catalogue.search import SearchIndex
+
+    index = SearchIndex.from_catalogue(_catalogue(workspace))
+    filters: dict[str, list[str] | str] = {}
+    if field:
+        filters["field"] = field
+    if kind:
+        filters["kind"] = kind
+    result = index.search(query, limit=limit, filters=filters or None)
+    if as_json:
+        payload = {
+            "query": result.query,
+            "total": result.total,
+            "message": result.message,
+            "hits": [
+                {
+                    "key": h.key,
+                    "kind": h.kind,
+                    "title": h.title,
+                    "score": round(h.score, 4),
+                    "terms": list(h.matched_terms),
+                }
+                for h in result.hits
+            ],
+            "facets": result.facets,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if result.message:
+        console.print(f"[cyan]Hinweis:[/] {result.message}", highlight=False)
+    table = Table("Code", "Art", "Titel", "Punkte", "Treffer")
+    for hit in result.hits:
+        kind_label = "Maßnahme" if hit.kind == "measure" else "Projekt"
+        table.add_row(
+            hit.key,
+            kind_label,
+            hit.title,
+            f"{hit.score:.2f}".replace(".", ","),
+            ", ".join(hit.matched_terms),
+        )
+    if result.hits:
+        console.print(table)
+
+
+@catalogue_app.command("show")
+@_friendly
+def catalogue_show(
+    code: Annotated[str, typer.Argument(help="Maßnahmen-Code (z. B. 'W 007') oder Projekt-ID.")],
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", help="Eigene Einträge aus DIR/catalogue.")
+    ] = None,
+) -> None:
+    """Eine Maßnahme oder ein Referenzprojekt vollständig anzeigen."""
+    import yaml
+
+    catalogue = _catalogue(workspace)
+    key = code.strip()
+    record = catalogue.measures.get(key) or catalogue.projects.get(key)
+    if record is None:
+        spaced = key[:-3].strip().upper() + " " + key[-3:] if len(key) > 3 else key
+        record = catalogue.measures.get(spaced)
+    if record is None:
+        raise RegiowerkError(
+            f"{code!r} ist weder ein Maßnahmen-Code noch eine Projekt-ID im Werkzeugkasten "
+            f"(Suche: regiowerk catalogue search …)."
+        )
+    dumped = record.model_dump(mode="json", exclude_defaults=True)
+    typer.echo(yaml.safe_dump(dumped, allow_unicode=True, sort_keys=False))
+
+
+@catalogue_app.command("extract")
+@_friendly
+def catalogue_extract(
+    file: Annotated[Path, typer.Argument(help="Projektbeschreibung (Text, UTF-8).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Entwurf als JSON.")] = False,
+) -> None:
+    """Aus einer deutschen Projektbeschreibung einen Entwurf für ein Referenzprojekt erzeugen."""
+    import yaml
+
+    from regiowerk.catalogue.extract import extract
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegiowerkError(f"Datei {file}: nicht lesbar als UTF-8-Text ({exc}).") from None
+    draft = extract(text, file.name).as_dict()
+    if as_json:
+        typer.echo(json.dumps(draft, ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False))
+
+
 @app.command("backtest")
 @_friendly
 def backtest_command(

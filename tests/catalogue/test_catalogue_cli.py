@@ -1,0 +1,58 @@
+"""The catalogue commands: search (table and JSON), show, extract, and their errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from regiowerk.cli import EXIT_INPUT, app
+
+runner = CliRunner()
+
+
+def test_search_ranks_small_dwellings_first() -> None:
+    done = runner.invoke(app, ["catalogue", "search", "kleine Wohnungen", "--json"])
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.output)
+    top = [hit["key"] for hit in result["hits"][:5]]
+    assert "W 010" in top
+    assert all(hit["score"] > 0 for hit in result["hits"])
+    filtered = runner.invoke(app, ["catalogue", "search", "Bus", "--field", "mobilitaet", "--json"])
+    assert {hit["key"][0] for hit in json.loads(filtered.output)["hits"]} == {"M"}
+
+
+def test_empty_query_gives_a_hint_not_an_error() -> None:
+    done = runner.invoke(app, ["catalogue", "search", "   "])
+    assert done.exit_code == 0
+    assert "Suchbegriff" in done.output
+
+
+def test_show_accepts_codes_with_and_without_space() -> None:
+    for code in ("W 007", "W007", "impuls-harz"):
+        done = runner.invoke(app, ["catalogue", "show", code])
+        assert done.exit_code == 0, done.output
+        assert "title:" in done.output
+    missing = runner.invoke(app, ["catalogue", "show", "X 999"])
+    assert missing.exit_code == EXIT_INPUT
+    assert "Traceback" not in missing.output
+
+
+def test_extract_a_hand_written_description(tmp_path: Path) -> None:
+    text = tmp_path / "projekt.txt"
+    text.write_text(
+        "Dorfladen Musterhausen\n\nDas Vorhaben läuft von 2022 bis 2025 und wird im Programm "
+        "LEADER mit 120.000 Euro gefördert. Projektträger ist die Gemeinde Musterhausen.\n",
+        encoding="utf-8",
+    )
+    done = runner.invoke(app, ["catalogue", "extract", str(text), "--json"])
+    assert done.exit_code == 0, done.output
+    draft = json.loads(done.output)
+    assert (draft["start"], draft["end"]) == (2022, 2025)
+    assert draft["volume_eur"] == 120000
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("Förderung".encode("latin-1"))
+    bad = runner.invoke(app, ["catalogue", "extract", str(latin)])
+    assert bad.exit_code == EXIT_INPUT
+    assert "UTF-8" in bad.output
