@@ -756,6 +756,56 @@ def catalogue_show(
     typer.echo(yaml.safe_dump(dumped, allow_unicode=True, sort_keys=False))
 
 
+@catalogue_app.command("recommend")
+@_friendly
+def catalogue_recommend(
+    directory: Annotated[Path, typer.Argument(help="Arbeitsbereich mit berechneten Tabellen.")],
+    limit: Annotated[int, typer.Option("--limit", help="Höchstens so viele Maßnahmen.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Ergebnis als JSON.")] = False,
+) -> None:
+    """Maßnahmen empfehlen, deren Auslöser die Diagnose der Region erfüllt (mit Begründung)."""
+    from regiowerk.catalogue.diagnosis import diagnose_workspace
+    from regiowerk.catalogue.recommend import recommend
+    from regiowerk.catalogue.store import Catalogue
+    from regiowerk.workspace import Workspace
+
+    workspace = Workspace.open(directory)
+    result = recommend(diagnose_workspace(workspace), Catalogue.for_workspace(directory))
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(limit), ensure_ascii=False, indent=2))
+        return
+    diagnosis = Table("Kennzahl", "Wert", "Quelle")
+    for indicator in result.diagnosis.indicators.values():
+        diagnosis.add_row(indicator.label, indicator.formatted(), indicator.source)
+    console.print(diagnosis)
+    if not result.recommended:
+        console.print("Keine Maßnahme: Die Diagnose erfüllt keinen Auslöser.", highlight=False)
+    for rank, item in enumerate(result.recommended[:limit], start=1):
+        score = f"{item.score:.2f}".replace(".", ",")
+        console.print(
+            f"\n[bold]{rank}. {item.measure.code} {item.measure.title}[/] "
+            f"({len(item.met)} von {len(item.checks)} Auslösern, Punkte {score})",
+            highlight=False,
+        )
+        for reason in item.reasons:
+            console.print(f"  • {reason}", highlight=False, markup=False)
+        if item.unchecked:
+            missing = ", ".join(sorted({c.label for c in item.unchecked}))
+            console.print(f"  nicht geprüft: {missing}", highlight=False, markup=False)
+        if item.projects:
+            projects = "; ".join(p.title for p in item.projects)
+            console.print(f"  Referenzprojekte: {projects}", highlight=False, markup=False)
+    if result.not_checkable:
+        console.print("\n[bold]Nicht prüfbar[/] (Kennzahlen fehlen):", highlight=False)
+        for item in result.not_checkable:
+            missing = ", ".join(sorted({c.label for c in item.unchecked}))
+            console.print(
+                f"  {item.measure.code} {item.measure.title}: {missing}",
+                highlight=False,
+                markup=False,
+            )
+
+
 @catalogue_app.command("extract")
 @_friendly
 def catalogue_extract(

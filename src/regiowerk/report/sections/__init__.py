@@ -9,9 +9,10 @@ from regiowerk.report.sections import (
     economy,
     flows,
     housing,
+    measures,
     overview,
     population,
     sources,
 )
 
-__all__ = ["access", "economy", "flows", "housing", "overview", "population", "sources"]
+__all__ = ["access", "economy", "flows", "housing", "measures", "overview", "population", "sources"]
