@@ -177,7 +177,9 @@ def test_demo_diagnosis_recomputed_independently(demo_ws: Workspace) -> None:
     gp = summary[(summary["service"] == "gp") & (summary["mode"] == "car")]
     expected_gp = (gp["mean_minutes"] * gp["persons"]).sum() / gp["persons"].sum()
     assert diagnosis.value("gp_minutes") == pytest.approx(expected_gp)
-    assert not diagnosis.missing
+    # the demo has no national reference, so its competitive effects cancel: stated, not 0
+    assert set(diagnosis.missing) == {"competitive_component_pct"}
+    assert "Region selbst" in diagnosis.missing["competitive_component_pct"]
     assert diagnosis.indicators["population_change_pct"].source.startswith("projection, 2023–")
 
 

@@ -42,7 +42,7 @@ Indicators (key: computation; table)
         Employees of ``employment`` in the last year / first year − 1, in %.
     ``competitive_component_pct``
         Σ competitive effect of ``shift_share`` / employees in its start year (``employment``)
-        × 100.
+        × 100; absent when the effects cancel (reference = the region itself).
 
 "Inhabitants" for the per-1,000 figures are those of the latest year of ``population``
 (else the trend scenario's base year of ``projection``).
@@ -563,7 +563,15 @@ def _employment(table: Callable[[str], pd.DataFrame | None], result: Diagnosis) 
     regions = set(shift["region"].astype(str))
     employed = _sections(frame[frame["region"].astype(str).isin(regions)])
     start = float(employed.loc[employed["year"] == start_year, "persons"].sum())
-    value = _ratio(float(shift["competitive"].sum()), start) * 100
+    competitive = shift["competitive"].to_numpy(dtype=float)
+    if abs(competitive.sum()) <= 1e-9 * max(abs(competitive).sum(), 1.0):
+        # with the region itself as reference, competitive effects cancel by construction
+        result.missing[key] = (
+            "Bezugsraum der Shift-Share-Analyse ist die Region selbst: Standorteffekte "
+            "summieren sich zu null (nationale Vergleichsdaten nötig)"
+        )
+        return
+    value = _ratio(float(competitive.sum()), start) * 100
     indicator = Indicator(
         key, value, "shift_share", int(shift["end_year"].max()), start_year, "mit employment"
     )
