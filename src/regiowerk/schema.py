@@ -159,6 +159,20 @@ def _nonneg() -> tuple[pa.Check, ...]:
     return (pa.Check.ge(0),)
 
 
+def _sums_to(parts: tuple[str, ...], total: str, *, scale: str, name: str) -> pa.Check:
+    """Row check ``Σ parts = total`` (a part written ``-col`` is subtracted), to within
+    ``1e-6 · (1 + |scale|)`` for floating-point rounding."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        summed = sum(-df[p[1:]] if p.startswith("-") else df[p] for p in parts)
+        return (summed - df[total]).abs() <= 1e-6 * (1.0 + df[scale].abs())
+
+    formula = " ".join(
+        (f"− {p[1:]}" if p.startswith("-") else f"+ {p}") for p in parts
+    ).removeprefix("+ ")
+    return pa.Check(check, error=f"{formula} = {total}", name=name)
+
+
 def _ags() -> ColumnSpec:
     return ColumnSpec("ags", str, "AGS", "Municipality (or Kreis key)", _str(REGION_PATTERN))
 
@@ -666,18 +680,10 @@ HOUSING_DEMAND = _register(
         ),
         key=("ags", "year", "scenario", "size_class"),
         table_checks=(
-            pa.Check(
-                lambda df: (
-                    (
-                        df["additional"]
-                        + df["replacement"]
-                        + df["catch_up"]
-                        - df["usable_vacancy"]
-                        - df["total"]
-                    ).abs()
-                    <= 1e-6 * (1.0 + df["required"].abs())
-                ),
-                error="additional + replacement + catch_up − usable_vacancy = total",
+            _sums_to(
+                ("additional", "replacement", "catch_up", "-usable_vacancy"),
+                "total",
+                scale="required",
                 name="demand_identity",
             ),
         ),
@@ -905,12 +911,10 @@ SHIFT_SHARE = _register(
         ),
         key=("region", "sector", "start_year", "end_year"),
         table_checks=(
-            pa.Check(
-                lambda df: (
-                    (df["national"] + df["industry_mix"] + df["competitive"] - df["total"]).abs()
-                    <= 1e-6 * (1.0 + df["total"].abs())
-                ),
-                error="national + industry_mix + competitive = total",
+            _sums_to(
+                ("national", "industry_mix", "competitive"),
+                "total",
+                scale="total",
                 name="shift_share_identity",
             ),
         ),

@@ -25,7 +25,7 @@ from regiowerk.access.standards import Standard
 from regiowerk.schema import ACCESS_THRESHOLDS
 
 
-def _within(minutes: pd.Series, limit: float) -> pd.Series:
+def within(minutes: pd.Series, limit: float) -> pd.Series:
     """Reached within ``limit`` minutes (missing times count as beyond)."""
     return minutes.le(limit).fillna(False).astype(bool)
 
@@ -52,7 +52,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             "max_minutes": float(minutes[reached].max()) if reached.any() else np.nan,
         }
         for limit in ACCESS_THRESHOLDS:
-            inside = _within(group["minutes"], limit).to_numpy()
+            inside = within(group["minutes"], limit).to_numpy()
             row[f"share_{limit}"] = float(persons[inside].sum() / total) if total > 0 else np.nan
         ratio = group["supply_ratio"].to_numpy(dtype=float)
         known = np.isfinite(ratio)
@@ -74,7 +74,7 @@ def compliance(frame: pd.DataFrame, standards: list[Standard]) -> pd.DataFrame:
             chosen = chosen[chosen["ags"].str[:2] == standard.scope]
         if chosen.empty:
             continue
-        inside = _within(chosen["minutes"], standard.minutes)
+        inside = within(chosen["minutes"], standard.minutes)
         persons = chosen["persons"].astype(float)
         by_ags = chosen.assign(beyond=persons.where(~inside, 0.0)).groupby("ags")["beyond"].sum()
         rows.append(
@@ -109,8 +109,8 @@ def closure_test(frame: pd.DataFrame, standard: Standard, names: pd.Series) -> p
             f"{standard.id}: {standard.closure_group} unbekannt (Tabelle 'population' fehlt)"
         )
     limit = standard.minutes
-    today = _within(rows["minutes"], limit)
-    after = _within(rows["second_minutes"], limit)
+    today = within(rows["minutes"], limit)
+    after = within(rows["second_minutes"], limit)
     affected = weight.where(today & ~after, 0.0).fillna(0.0)
     served = weight.where(today, 0.0).fillna(0.0)
     table = (

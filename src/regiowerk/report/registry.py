@@ -15,8 +15,10 @@ report lists it under "Nicht enthalten" with the reason.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -155,6 +157,17 @@ class ReportContext:
     def skip(self, reason: str) -> None:
         """Decline the current section with a German ``reason``; ``return ctx.skip(...)``."""
         self.skip_reason = reason
+
+    def provenance_meta(self, table: str) -> dict[str, Any]:
+        """The JSON document a model saved in the provenance notes of ``table`` (empty when
+        the table is missing or its notes are not a JSON object)."""
+        if not self.workspace.has(table):
+            return {}
+        try:
+            meta = json.loads(self.workspace.provenance(table).notes or "{}")
+        except (json.JSONDecodeError, TypeError):
+            return {}
+        return meta if isinstance(meta, dict) else {}
 
     def span_or_skip(self, frame: pd.DataFrame, table: str) -> tuple[int, int] | None:
         """First and last year of the time series ``frame`` of table ``table``; skips the

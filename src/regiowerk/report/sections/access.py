@@ -19,7 +19,6 @@ as beyond every limit.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -141,7 +140,7 @@ def render(ctx: ReportContext) -> str | None:
         ctx.table("access_summary") if ctx.has("access_summary") else indicators.summary(frame)
     )
     origins = _origins(ctx, frame)
-    meta = _meta(ctx)
+    meta = ctx.provenance_meta("access")
     parts = [_intro(ctx, pairs, rows, sites, checks, catalogue, origins)]
     parts += ["<h3>Fahrzeiten</h3>", _travel_maps(ctx, pairs, rows, sites, origins)]
     parts += ["<h3>Standards</h3>", _compliance(checks, catalogue)]
@@ -200,23 +199,14 @@ def _mean_minutes(rows: pd.DataFrame) -> float:
 def _share_within(rows: pd.DataFrame, limit: float) -> float:
     """Share of inhabitants within ``limit`` minutes (no route counts as beyond)."""
     persons = rows["persons"].astype(float)
-    inside = rows["minutes"].le(limit).fillna(False).astype(bool)
+    inside = indicators.within(rows["minutes"], limit)
     return float(persons[inside].sum() / persons.sum()) if persons.sum() else math.nan
-
-
-def _meta(ctx: ReportContext) -> dict[str, Any]:
-    """The JSON document in the provenance notes of ``access`` (empty if unreadable)."""
-    try:
-        meta = json.loads(ctx.workspace.provenance("access").notes or "{}")
-    except (json.JSONDecodeError, TypeError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def _catalogue(ctx: ReportContext) -> Catalogue:
     """The services and standards the computation used (saved with ``access``), else the
     shipped ones."""
-    raw = _meta(ctx).get("_catalogue")
+    raw = ctx.provenance_meta("access").get("_catalogue")
     if isinstance(raw, dict):
         try:
             return Catalogue.model_validate(raw)
@@ -836,7 +826,7 @@ def _worst(
         pair, limit = pairs[0], 30.0
         title = f"{esc(pair.label)} ({esc(pair.mode_label)}), ohne Standard: Anteil ≤ 30 Minuten"
     rows = _rows(frame, pair)
-    inside = rows["minutes"].le(limit).fillna(False).astype(bool)
+    inside = indicators.within(rows["minutes"], limit)
     beyond = rows["persons"].where(~inside, 0.0).groupby(rows["ags"]).sum()
     own = summary[(summary["service"] == pair.service) & (summary["mode"] == pair.mode)]
     table = own.set_index("ags").assign(beyond=beyond)

@@ -17,7 +17,6 @@ reference economy of the shift-share (Germany or the sum of the regions).
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 import numpy as np
@@ -97,11 +96,7 @@ def _components(ctx: ReportContext, result: EconomyResult) -> tuple[pd.DataFrame
 
 def _saved_reference(ctx: ReportContext) -> Literal["germany", "regions"] | None:
     """The reference economy named in the provenance of ``shift_share`` (None if unreadable)."""
-    try:
-        meta = json.loads(ctx.workspace.provenance("shift_share").notes or "{}")
-    except (json.JSONDecodeError, TypeError):
-        return None
-    value = meta.get("reference") if isinstance(meta, dict) else None
+    value = ctx.provenance_meta("shift_share").get("reference")
     return value if value in ("germany", "regions") else None
 
 

@@ -12,7 +12,6 @@ the section shows the tables only.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import geopandas as gpd
@@ -70,20 +69,11 @@ def render(ctx: ReportContext) -> str | None:
     return "\n".join(parts)
 
 
-def _meta(ctx: ReportContext, table: str) -> dict[str, Any]:
-    """The JSON document in the provenance notes of ``table`` (empty if unreadable)."""
-    try:
-        meta = json.loads(ctx.workspace.provenance(table).notes or "{}")
-    except (json.JSONDecodeError, TypeError, AttributeError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
 def _saved_warnings(ctx: ReportContext, year: int) -> list[str]:
     """The warnings of the run that computed ``commuting`` for ``year`` (unread commuter rows,
     suppressed cells per area, areas without jobs, residents or internal flow), as saved by
     :func:`regiowerk.flows.run.save_flows`; none when the saved run is of another year."""
-    meta = _meta(ctx, "commuting")
+    meta = ctx.provenance_meta("commuting")
     if meta.get("year") != year or not isinstance(meta.get("warnings"), list):
         return []
     return [str(w) for w in meta["warnings"] if w]
@@ -283,7 +273,7 @@ def _self_containment(ctx: ReportContext, areas: gpd.GeoDataFrame, frame: pd.Dat
 
 def _modularity(ctx: ReportContext) -> dict[str, float]:
     try:
-        methods = _meta(ctx, "functional_regions").get("methods", {})
+        methods = ctx.provenance_meta("functional_regions").get("methods", {})
         return {str(k): float(v.get("modularity")) for k, v in methods.items()}
     except (TypeError, AttributeError, ValueError):
         return {}

@@ -20,7 +20,6 @@ share of the demand is the difference employer scenario − reference.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,7 +115,7 @@ def render(ctx: ReportContext) -> str | None:
         return None
     base, horizon = span
     scenarios = _scenarios(ctx, frame)
-    meta = _meta(ctx)
+    meta = ctx.provenance_meta("housing_demand")
     parts = [_intro(ctx, frame, scenarios, base, horizon)]
     parts += ["<h3>Neubaubedarf je Jahr</h3>", _by_size_chart(ctx, frame, scenarios, base)]
     parts += [_components_chart(ctx, frame, scenarios, base)]
@@ -151,15 +150,6 @@ def _scenarios(ctx: ReportContext, frame: pd.DataFrame) -> Scenarios:
     order = [reference, *(n for n in employers if n != reference)]
     order += [n for n in names if n not in order]
     return Scenarios(order, reference, [n for n in employers if n != reference])
-
-
-def _meta(ctx: ReportContext) -> dict[str, Any]:
-    """The JSON document in the provenance notes of ``housing_demand`` (empty if unreadable)."""
-    try:
-        meta = json.loads(ctx.workspace.provenance("housing_demand").notes or "{}")
-    except (json.JSONDecodeError, TypeError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def _quoted(names: Sequence[str]) -> str:
