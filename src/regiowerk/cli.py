@@ -684,20 +684,33 @@ def catalogue_search(
     workspace: Annotated[
         Path | None, typer.Option("--workspace", help="Eigene Einträge aus DIR/catalogue.")
     ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--methode",
+            "--method",
+            help="Rangfolge: hybrid (BM25 und Satzeinbettungen, Standard), bm25 (Volltext) "
+            "oder semantic (nur Satzeinbettungen).",
+        ),
+    ] = "hybrid",
 ) -> None:
-    """Maßnahmen und Projekte nach deutschen Suchbegriffen ranken (BM25)."""
-    from regiowerk.catalogue.search import SearchIndex
+    """Maßnahmen und Projekte nach deutschen Suchbegriffen ranken (hybrid: BM25 + Bedeutung)."""
+    from regiowerk.catalogue.search import METHODS, Method, SearchIndex
 
-    index = SearchIndex.from_catalogue(_catalogue(workspace))
+    chosen = cast(Method, method.strip().lower())
+    if chosen not in METHODS:
+        raise RegiowerkError(f"Unbekannte Methode {method!r}; möglich: {', '.join(METHODS)}.")
+    index = SearchIndex.from_catalogue(_catalogue(workspace), semantic=chosen != "bm25")
     filters: dict[str, list[str] | str] = {}
     if field:
         filters["field"] = field
     if kind:
         filters["kind"] = kind
-    result = index.search(query, limit=limit, filters=filters or None)
+    result = index.search(query, limit=limit, filters=filters or None, method=chosen)
     if as_json:
         payload = {
             "query": result.query,
+            "method": result.method,
             "total": result.total,
             "message": result.message,
             "hits": [
@@ -716,14 +729,15 @@ def catalogue_search(
         return
     if result.message:
         console.print(f"[cyan]Hinweis:[/] {result.message}", highlight=False)
-    table = Table("Code", "Art", "Titel", "Punkte", "Treffer")
+    table = Table("Code", "Art", "Titel", f"Punkte ({chosen})", "Treffer")
+    digits = 2 if chosen == "bm25" else 4
     for hit in result.hits:
         kind_label = "Maßnahme" if hit.kind == "measure" else "Projekt"
         table.add_row(
             hit.key,
             kind_label,
             hit.title,
-            f"{hit.score:.2f}".replace(".", ","),
+            f"{hit.score:.{digits}f}".replace(".", ","),
             ", ".join(hit.matched_terms),
         )
     if result.hits:

@@ -23,6 +23,27 @@ def test_search_ranks_small_dwellings_first() -> None:
     assert {hit["key"][0] for hit in json.loads(filtered.output)["hits"]} == {"M"}
 
 
+def test_search_method_option_and_default() -> None:
+    default = json.loads(
+        runner.invoke(app, ["catalogue", "search", "Fachkräftemangel", "--json"]).output
+    )
+    assert default["method"] == "hybrid"
+    assert default["hits"][0]["key"] == "E 001"
+    bm25 = runner.invoke(
+        app, ["catalogue", "search", "Fachkräftemangel", "--methode", "bm25", "--json"]
+    )
+    assert bm25.exit_code == 0, bm25.output
+    assert json.loads(bm25.output)["method"] == "bm25"
+    assert json.loads(bm25.output)["hits"] == []
+    english = runner.invoke(
+        app, ["catalogue", "search", "health", "--method", "semantic", "--json"]
+    )
+    assert json.loads(english.output)["method"] == "semantic"
+    wrong = runner.invoke(app, ["catalogue", "search", "Wohnen", "--methode", "lsi"])
+    assert wrong.exit_code == EXIT_INPUT
+    assert "bm25, semantic, hybrid" in wrong.output
+
+
 def test_empty_query_gives_a_hint_not_an_error() -> None:
     done = runner.invoke(app, ["catalogue", "search", "   "])
     assert done.exit_code == 0

@@ -48,6 +48,11 @@ Queries that are empty or consist of stopwords only give an empty result with a 
 message, not an error; queries in other languages (e.g. English) are analysed the same way and
 match where their tokens occur in the texts ("Coworking", "Carsharing").
 
+Methods: ``search(..., method=...)`` ranks by ``"bm25"`` (above; the default), ``"semantic"``
+(cosine of multilingual sentence embeddings) or ``"hybrid"`` (reciprocal rank fusion of both);
+the last two need an index built with ``semantic=True`` and are described in
+:mod:`regiowerk.catalogue.semantic`. Filters, facets and messages are the same for all three.
+
 Facets: ``kind`` (``measure``/``project``), ``field``, ``target_group``, ``spatial_level`` and
 ``project_type``. Filters select values per facet (any of the values within a facet, all
 facets together); the result counts, per facet and value, the matching documents.
@@ -59,8 +64,10 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import snowballstemmer
@@ -69,6 +76,12 @@ from scipy import sparse
 from regiowerk.catalogue.schema import Measure, Project
 from regiowerk.catalogue.store import Catalogue, CatalogueError
 
+if TYPE_CHECKING:
+    from regiowerk.catalogue.semantic import SemanticIndex
+
+Method = Literal["bm25", "semantic", "hybrid"]
+METHODS: tuple[Method, ...] = ("bm25", "semantic", "hybrid")
+"""Ranking methods of :meth:`SearchIndex.search`."""
 K1 = 1.2
 B = 0.75
 FIELD_WEIGHTS = {"title": 3.0, "summary": 2.0, "other": 1.0}
@@ -295,7 +308,12 @@ def project_document(project: Project) -> Document:
 
 @dataclass(frozen=True)
 class Hit:
-    """One result: the record's key, kind and title, its BM25 score and the matched terms."""
+    """One result: the record's key, kind and title, its score and the matched terms.
+
+    The score is the BM25 score, the cosine (``semantic``) or the fused RRF score
+    (``hybrid``); ``matched_terms`` are the query's index terms found in the record (empty
+    for a record found by meaning only).
+    """
 
     key: str
     kind: str
@@ -320,6 +338,11 @@ class SearchResult:
     terms: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
     message: str | None = None
+    method: Method = "bm25"
+
+
+AnalyzerFactory = Callable[[Mapping[str, int]], Analyzer]
+"""Builds the analyser from the index vocabulary (word → frequency), e.g. :class:`Analyzer`."""
 
 
 @dataclass
@@ -336,24 +359,45 @@ class SearchIndex:
     idf: np.ndarray
     facet_values: dict[str, list[str]] = field(default_factory=dict)
     facet_matrix: dict[str, sparse.csr_matrix] = field(default_factory=dict)
+    semantic: SemanticIndex | None = None
+    """Document embeddings for the methods ``semantic`` and ``hybrid`` (None: BM25 only)."""
+    _key_positions: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_catalogue(cls, catalogue: Catalogue) -> SearchIndex:
-        """Index all measures and projects of ``catalogue``."""
+    def from_catalogue(
+        cls,
+        catalogue: Catalogue,
+        *,
+        analyzer: AnalyzerFactory = Analyzer,
+        semantic: bool = False,
+        embedding_cache: Path | None = None,
+    ) -> SearchIndex:
+        """Index all measures and projects of ``catalogue`` (see :meth:`build`)."""
         documents = [measure_document(measure) for measure in catalogue.measures.values()]
         documents += [project_document(project) for project in catalogue.projects.values()]
-        return cls.build(documents)
+        return cls.build(
+            documents, analyzer=analyzer, semantic=semantic, embedding_cache=embedding_cache
+        )
 
     @classmethod
     def build(
         cls,
         documents: Sequence[Document],
         *,
+        analyzer: AnalyzerFactory = Analyzer,
         field_weights: Mapping[str, float] = FIELD_WEIGHTS,
         k1: float = K1,
         b: float = B,
+        semantic: bool = False,
+        embedding_cache: Path | None = None,
     ) -> SearchIndex:
-        """Analyse ``documents`` and compute the BM25 contributions."""
+        """Analyse ``documents`` and compute the BM25 contributions.
+
+        ``analyzer`` builds the analyser from the vocabulary (a subclass of :class:`Analyzer`
+        for ablations). With ``semantic`` the documents are also embedded (methods
+        ``semantic`` and ``hybrid``), reusing the vectors in the ``.npz`` file
+        ``embedding_cache`` if given.
+        """
         documents = list(documents)
         tokens = [
             {name: words(text) for name, text in document.texts.items()} for document in documents
@@ -362,12 +406,12 @@ class SearchIndex:
         for fields in tokens:
             for field_words in fields.values():
                 vocabulary.update(field_words)
-        analyzer = Analyzer(vocabulary)
+        text_analyzer = analyzer(vocabulary)
         term_ids: dict[str, int] = {}
         word_terms: dict[str, list[int]] = {}
         for word in vocabulary:
             word_terms[word] = [
-                term_ids.setdefault(term, len(term_ids)) for term in analyzer.terms(word)
+                term_ids.setdefault(term, len(term_ids)) for term in text_analyzer.terms(word)
             ]
         rows: list[int] = []
         cols: list[int] = []
@@ -409,9 +453,14 @@ class SearchIndex:
             facet_matrix[facet] = sparse.csr_matrix(
                 (np.ones(len(f_rows)), (f_rows, f_cols)), shape=(total, len(value_ids))
             )
+        embeddings = None
+        if semantic:
+            from regiowerk.catalogue.semantic import SemanticIndex
+
+            embeddings = SemanticIndex.build(documents, cache=embedding_cache)
         return cls(
             documents=documents,
-            analyzer=analyzer,
+            analyzer=text_analyzer,
             term_ids=term_ids,
             terms=list(term_ids),
             weights=contribution.tocsc(),
@@ -419,7 +468,17 @@ class SearchIndex:
             idf=idf,
             facet_values=facet_values,
             facet_matrix=facet_matrix,
+            semantic=embeddings,
         )
+
+    def _key_order(self) -> np.ndarray:
+        """Each document's position in the sorted order of the keys (for tie-breaking)."""
+        if self._key_positions is None or len(self._key_positions) != len(self.documents):
+            keys = [document.key for document in self.documents]
+            positions = np.empty(len(keys), dtype=np.int64)
+            positions[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+            self._key_positions = positions
+        return self._key_positions
 
     def _filter(self, filters: Mapping[str, Iterable[str]] | None) -> np.ndarray:
         """Boolean mask of the documents that pass ``filters``."""
@@ -461,13 +520,24 @@ class SearchIndex:
         *,
         limit: int = 10,
         filters: Mapping[str, Iterable[str] | str] | None = None,
+        method: Method = "bm25",
     ) -> SearchResult:
         """Rank the documents for ``query`` (best first, at most ``limit`` hits).
 
         ``filters`` maps facet names to a value or values (e.g. ``{"field": ["wohnen"],
         "kind": "measure"}``). An empty query gives no hits, a German message and the facet
-        counts of all documents passing the filters.
+        counts of all documents passing the filters. ``method`` is ``"bm25"``, ``"semantic"``
+        or ``"hybrid"`` (the last two need an index built with ``semantic=True``).
         """
+        if method not in METHODS:
+            raise CatalogueError(
+                f"Unbekanntes Suchverfahren {method!r}; möglich: {', '.join(METHODS)}"
+            )
+        if method != "bm25" and self.semantic is None:
+            raise CatalogueError(
+                f"Das Suchverfahren {method!r} braucht einen Index mit Satzeinbettungen "
+                "(SearchIndex.build(..., semantic=True))."
+            )
         mask = self._filter(filters)
         if not query.strip():
             return SearchResult(
@@ -476,6 +546,7 @@ class SearchIndex:
                 total=0,
                 facets=self._counts(mask),
                 message="Bitte einen Suchbegriff eingeben (z. B. „Wohnen im Alter“).",
+                method=method,
             )
         query_words = list(dict.fromkeys(words(query)))
         if not query_words:
@@ -486,6 +557,7 @@ class SearchIndex:
                 facets=self._counts(np.zeros_like(mask)),
                 message=f"Die Anfrage „{query.strip()}“ enthält nur Füllwörter; bitte "
                 "inhaltliche Begriffe eingeben.",
+                method=method,
             )
         terms: list[str] = []
         unknown: list[str] = []
@@ -494,7 +566,31 @@ class SearchIndex:
             if not found:
                 unknown.append(word)
             terms.extend(term for term in found if term not in terms)
-        if not terms:
+        columns = [self.term_ids[term] for term in terms]
+        bm25 = (
+            np.asarray(self.weights[:, columns].sum(axis=1)).ravel()
+            if columns
+            else np.zeros(len(self.documents))
+        )
+        lexical = (bm25 > 0) & mask
+        if method == "bm25":
+            candidates, scores = lexical, bm25
+        else:
+            from regiowerk.catalogue import semantic
+
+            assert self.semantic is not None
+            cosine = self.semantic.scores(query)
+            meaning = (cosine >= semantic.SEMANTIC_FLOOR) & mask
+            if method == "semantic":
+                candidates, scores = meaning, cosine
+            else:
+                keys = self._key_order()
+                candidates = lexical | meaning
+                scores = semantic.reciprocal_rank_fusion(
+                    [semantic.ranks(bm25, lexical, keys), semantic.ranks(cosine, meaning, keys)]
+                )
+        total = int(candidates.sum())
+        if not terms and not total:
             return SearchResult(
                 query=query,
                 hits=[],
@@ -504,11 +600,8 @@ class SearchIndex:
                 message=f"Keine Treffer für „{query.strip()}“. Die Suche arbeitet mit den "
                 "deutschen Texten des Katalogs; bitte deutsche Begriffe verwenden "
                 "(z. B. „Wohnen“ statt „housing“).",
+                method=method,
             )
-        columns = [self.term_ids[term] for term in terms]
-        scores = np.asarray(self.weights[:, columns].sum(axis=1)).ravel()
-        candidates = (scores > 0) & mask
-        total = int(candidates.sum())
         chosen = np.flatnonzero(candidates)
         if len(chosen) > limit > 0:
             top = np.argpartition(-scores[chosen], limit - 1)[:limit]
@@ -534,7 +627,14 @@ class SearchIndex:
             )
         message = None
         if not total:
-            message = f"Keine Treffer für „{query.strip()}“ mit den gewählten Filtern."
+            message = f"Keine Treffer für „{query.strip()}“" + (
+                " mit den gewählten Filtern." if not mask.all() else "."
+            )
+        elif not terms:
+            message = (
+                f"Kein Begriff aus „{query.strip()}“ kommt in den Texten vor; die Treffer sind "
+                "nach Bedeutungsähnlichkeit gefunden."
+            )
         return SearchResult(
             query=query,
             hits=hits,
@@ -543,4 +643,5 @@ class SearchIndex:
             terms=tuple(terms),
             unknown=tuple(unknown),
             message=message,
+            method=method,
         )
