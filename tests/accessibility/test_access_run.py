@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from regiowerk.access import engine, standards
-from regiowerk.access.network import from_roads
+from regiowerk.access import engine, run, standards
+from regiowerk.access.hierarchy import Hierarchy
+from regiowerk.access.network import Network, from_roads
 from regiowerk.access.run import (
     E2SFCA_STEPS,
     AccessError,
@@ -77,6 +78,25 @@ def test_e2sfca_equals_the_formula(workspace: Workspace, gp: AccessResult) -> No
     ratio = np.divide(supply, demand, out=np.zeros(len(supply)), where=demand > 0)
     expected = weight @ ratio * 1000
     assert gp.frame["supply_ratio"].to_numpy() == pytest.approx(expected, rel=1e-9)
+
+
+def test_e2sfca_from_a_contraction_hierarchy_is_the_same(
+    workspace: Workspace, gp: AccessResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[int] = []
+    original = Hierarchy.build
+
+    def build(network: Network) -> Hierarchy:
+        built.append(network.n_nodes)
+        return original(network)
+
+    monkeypatch.setattr(run, "HIERARCHY_FROM", 1)
+    monkeypatch.setattr(run.Hierarchy, "build", build)
+    again = compute(workspace, "gp", "car", CATALOGUE, network_for(workspace, "car"))
+    assert built  # the hierarchy path was taken
+    np.testing.assert_allclose(
+        again.frame["supply_ratio"].to_numpy(), gp.frame["supply_ratio"].to_numpy(), rtol=1e-9
+    )
 
 
 def test_saving_keeps_other_services(tmp_path: Path, demo_region: DemoRegion) -> None:

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regiowerk.access import engine
+from regiowerk.access.hierarchy import Hierarchy
 from regiowerk.access.network import Network
 
 INF = float("inf")
@@ -178,6 +179,12 @@ def test_od_matrix_equals_networkx(
     np.testing.assert_array_equal(matrix, expected)
     limited = engine.od_matrix(network, np.array(origins), np.array(targets), egress, limit=limit)
     np.testing.assert_array_equal(limited, cut(expected, limit))
+    # the contraction hierarchy's bucket algorithm gives the same table (sums are exact)
+    hierarchy = Hierarchy.build(network)
+    by_hierarchy = engine.od_matrix(
+        network, np.array(origins), np.array(targets), egress, limit=limit, hierarchy=hierarchy
+    )
+    np.testing.assert_array_equal(by_hierarchy, cut(expected, limit))
 
 
 @settings(max_examples=120, deadline=None)

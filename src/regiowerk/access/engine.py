@@ -10,7 +10,10 @@ asks for (from home to the GP; on one-way streets the two directions differ).
 * :func:`k_nearest`: the ``k`` smallest times per node over all destinations, from
   single-source runs in blocks of destinations with a running partial sort (``np.partition``)
   so that memory stays ``O(n · (k + block))``; a ``limit`` (cut-off) stops each run early.
-* :func:`od_matrix`: destinations × origins from one run per destination, transposed.
+* :func:`od_matrix`: destinations × origins from one run per destination, transposed; or,
+  given a :class:`~regiowerk.access.hierarchy.Hierarchy` of the network, by the bucket
+  algorithm on the contraction hierarchy (small upward searches instead of runs over the
+  whole graph; worth its one-off contraction from a few hundred destinations on).
 
 Destinations carry an *egress* time (walking from the network node to the facility); it is
 added exactly by virtual source nodes ``s_d`` with one edge ``s_d → node(d)`` of that weight in
@@ -28,7 +31,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
-from regiowerk.access.network import Network
+from regiowerk.access.hierarchy import Hierarchy
+from regiowerk.access.network import Network, NetworkError
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -147,13 +151,24 @@ def od_matrix(
     *,
     limit: float = np.inf,
     block: int = BLOCK,
+    hierarchy: Hierarchy | None = None,
 ) -> Array:
-    """Travel times ``(origins, destinations)`` in seconds (``inf`` beyond ``limit``); the
-    single-source runs go in blocks of ``block`` destinations, so memory stays
-    ``O(block · nodes + origins · destinations)``."""
+    """Travel times ``(origins, destinations)`` in seconds (``inf`` beyond ``limit``).
+
+    Without ``hierarchy`` the single-source runs go in blocks of ``block`` destinations, so
+    memory stays ``O(block · nodes + origins · destinations)``; with the network's
+    ``hierarchy`` the table comes from :meth:`Hierarchy.table` (the same times).
+    """
     destinations = np.asarray(destinations, dtype=np.int64)
     origins = np.asarray(origins, dtype=np.int64)
     offsets = np.zeros(len(destinations)) if offsets is None else np.asarray(offsets, float)
+    if hierarchy is not None:
+        if hierarchy.n_nodes != network.n_nodes:
+            raise NetworkError(
+                f"Die Kontraktionshierarchie gehört zu einem anderen Netz "
+                f"({hierarchy.n_nodes} statt {network.n_nodes} Knoten)."
+            )
+        return hierarchy.table(origins, destinations, offsets, limit=limit)
     times = np.empty((len(origins), len(destinations)))
     for chunk, by_destination in _blocks(network, destinations, offsets, limit, block):
         times[:, chunk] = by_destination[:, origins].T
