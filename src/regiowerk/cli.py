@@ -666,9 +666,25 @@ app.add_typer(catalogue_app, name="catalogue")
 
 
 def _catalogue(workspace: Path | None) -> Any:
+    """The catalogue (plus ``workspace``'s own entries); its notes go to stderr."""
     from regiowerk.catalogue.store import Catalogue
 
-    return Catalogue.for_workspace(workspace) if workspace else Catalogue.load()
+    if workspace is not None and not workspace.is_dir():
+        what = "ist eine Datei, kein Ordner" if workspace.exists() else "nicht gefunden"
+        raise RegiowerkError(
+            f"Arbeitsbereich {workspace} {what} (--workspace): eigene Einträge liegen in "
+            "<Arbeitsbereich>/catalogue/."
+        )
+    catalogue = Catalogue.for_workspace(workspace) if workspace else Catalogue.load()
+    _catalogue_notes(catalogue.notes)
+    return catalogue
+
+
+def _catalogue_notes(notes: list[str]) -> None:
+    from rich.markup import escape
+
+    for note in notes:
+        err_console.print(f"[cyan]Hinweis:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
 @catalogue_app.command("search")
@@ -679,6 +695,23 @@ def catalogue_search(
         list[str] | None, typer.Option("--field", help="Handlungsfeld, z. B. wohnen; mehrfach.")
     ] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="measure oder project.")] = None,
+    target_group: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--zielgruppe",
+            "--target-group",
+            help="Zielgruppe; wählt auch Zielgruppen, die den Text enthalten "
+            "(„Ältere Menschen“ auch „Ältere Menschen ohne Pkw“); mehrfach.",
+        ),
+    ] = None,
+    spatial_level: Annotated[
+        list[str] | None,
+        typer.Option("--ebene", "--spatial-level", help="Räumliche Ebene; mehrfach."),
+    ] = None,
+    project_type: Annotated[
+        list[str] | None,
+        typer.Option("--projekttyp", "--project-type", help="Projekttyp; mehrfach."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Höchstens so viele Treffer.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Ergebnis als JSON.")] = False,
     workspace: Annotated[
@@ -700,12 +733,19 @@ def catalogue_search(
     chosen = cast(Method, method.strip().lower())
     if chosen not in METHODS:
         raise RegiowerkError(f"Unbekannte Methode {method!r}; möglich: {', '.join(METHODS)}.")
+    if limit < 1:
+        raise RegiowerkError(f"--limit muss mindestens 1 sein (angegeben: {limit}).")
     index = SearchIndex.from_catalogue(_catalogue(workspace), semantic=chosen != "bm25")
     filters: dict[str, list[str] | str] = {}
-    if field:
-        filters["field"] = field
-    if kind:
-        filters["kind"] = kind
+    for facet, values in (
+        ("field", field),
+        ("kind", [kind] if kind else None),
+        ("target_group", target_group),
+        ("spatial_level", spatial_level),
+        ("project_type", project_type),
+    ):
+        if values:
+            filters[facet] = values
     result = index.search(query, limit=limit, filters=filters or None, method=chosen)
     if as_json:
         payload = {
@@ -780,13 +820,29 @@ def catalogue_recommend(
     """Maßnahmen empfehlen, deren Auslöser die Diagnose der Region erfüllt (mit Begründung)."""
     from regiowerk.catalogue.diagnosis import diagnose_workspace
     from regiowerk.catalogue.recommend import recommend
-    from regiowerk.catalogue.store import Catalogue
     from regiowerk.workspace import Workspace
 
+    if directory.exists() and not directory.is_dir():
+        raise RegiowerkError(
+            f"{directory} ist eine Datei, kein Arbeitsbereich (Ordner mit workspace.toml). "
+            "Einen Arbeitsbereich anlegen mit 'regiowerk demo --out <ordner>' oder "
+            "'regiowerk workspace create <ordner> …'."
+        )
     workspace = Workspace.open(directory)
-    result = recommend(diagnose_workspace(workspace), Catalogue.for_workspace(directory))
+    result = recommend(diagnose_workspace(workspace), _catalogue(directory))
     if as_json:
         typer.echo(json.dumps(result.as_dict(limit), ensure_ascii=False, indent=2))
+        return
+    if not result.diagnosis.indicators:
+        tables = result.diagnosis.missing_tables()
+        listed = f" Es fehlen die Tabellen: {', '.join(tables)}." if tables else ""
+        console.print(
+            "Keine Kennzahl der Diagnose berechenbar, daher keine Empfehlung."
+            f"{listed} Sie entstehen mit 'regiowerk import' (amtliche Daten) und den "
+            "Modellen 'regiowerk project', 'housing', 'access', 'economy', 'flows'.",
+            highlight=False,
+            markup=False,
+        )
         return
     diagnosis = Table("Kennzahl", "Wert", "Quelle")
     for indicator in result.diagnosis.indicators.values():
@@ -798,7 +854,8 @@ def catalogue_recommend(
         score = f"{item.score:.2f}".replace(".", ",")
         console.print(
             f"\n[bold]{rank}. {item.measure.code} {item.measure.title}[/] "
-            f"({len(item.met)} von {len(item.checks)} Auslösern, Punkte {score})",
+            f"({len(item.met_facts)} von {item.facts} "
+            f"{'Auslöser' if item.facts == 1 else 'Auslösern'}, Punkte {score})",
             highlight=False,
         )
         for reason in item.reasons:
@@ -823,18 +880,18 @@ def catalogue_recommend(
 @catalogue_app.command("extract")
 @_friendly
 def catalogue_extract(
-    file: Annotated[Path, typer.Argument(help="Projektbeschreibung (Text, UTF-8).")],
+    file: Annotated[
+        Path, typer.Argument(help="Projektbeschreibung (Text, UTF-8; sonst Windows-1252).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Entwurf als JSON.")] = False,
 ) -> None:
     """Aus einer deutschen Projektbeschreibung einen Entwurf für ein Referenzprojekt erzeugen."""
     import yaml
 
-    from regiowerk.catalogue.extract import extract
+    from regiowerk.catalogue.extract import extract, read_text
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RegiowerkError(f"Datei {file}: nicht lesbar als UTF-8-Text ({exc}).") from None
+    text, notes = read_text(file)
+    _catalogue_notes(notes)
     draft = extract(text, file.name).as_dict()
     if as_json:
         typer.echo(json.dumps(draft, ensure_ascii=False, indent=2, default=str))

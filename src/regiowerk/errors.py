@@ -58,17 +58,46 @@ _PYDANTIC_GERMAN = {
     "less_than": "muss kleiner als {lt} sein",
     "less_than_equal": "darf höchstens {le} sein",
     "literal_error": "erlaubt: {expected}",
+    "string_too_short": "muss mindestens {min_length} Zeichen lang sein",
+    "string_too_long": "darf höchstens {max_length} Zeichen lang sein",
+    "string_pattern_mismatch": "hat nicht die verlangte Form (Muster {pattern})",
+    "too_short": "braucht mindestens {min_length} {entries}",
+    "too_long": "darf höchstens {max_length} {entries} haben",
+    "bool_parsing": "muss ja/nein (true/false) sein",
+    "model_type": "muss eine Zuordnung 'feld: wert' sein",
+    "model_attributes_type": "muss eine Zuordnung 'feld: wert' sein",
 }
 
 
-def validation_lines(errors: Sequence[Mapping[str, Any]]) -> list[str]:
-    """German lines ``Feld a.b: Meldung`` for pydantic's ``ValidationError.errors()``."""
+def _context(ctx: Mapping[str, Any]) -> dict[str, Any]:
+    """pydantic's error context in German: ``'a' or 'b'`` → ``'a' oder 'b'``, plurals."""
+    result = dict(ctx)
+    if isinstance(result.get("expected"), str):
+        result["expected"] = result["expected"].replace(" or ", " oder ")
+    count = result.get("min_length", result.get("max_length"))
+    result["entries"] = "Eintrag" if count == 1 else "Einträge"
+    return result
+
+
+def validation_lines(
+    errors: Sequence[Mapping[str, Any]], messages: Mapping[tuple[str, str], str] | None = None
+) -> list[str]:
+    """German lines ``Feld a.b: Meldung`` for pydantic's ``ValidationError.errors()``.
+
+    ``messages`` maps ``(field name, error type)`` to a message for that case, e.g.
+    ``("code", "string_pattern_mismatch")`` → ``"muss ein Code wie 'W 007' sein"``; the field
+    name is the last part of the location.
+    """
     lines = []
     for error in errors:
-        field = ".".join(str(part) for part in error["loc"]) or "(Datei)"
+        loc = tuple(str(part) for part in error["loc"])
+        field = ".".join(loc) or "(Datei)"
+        special = (messages or {}).get((loc[-1] if loc else "", error["type"]))
         template = _PYDANTIC_GERMAN.get(error["type"])
-        if template is not None:
-            message = template.format(**error.get("ctx", {}))
+        if special is not None:
+            message = special
+        elif template is not None:
+            message = template.format(**_context(error.get("ctx", {})))
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
         lines.append(f"  - Feld {field}: {message}")

@@ -34,7 +34,7 @@ def test_search_method_option_and_default() -> None:
     )
     assert bm25.exit_code == 0, bm25.output
     assert json.loads(bm25.output)["method"] == "bm25"
-    assert json.loads(bm25.output)["hits"] == []
+    assert json.loads(bm25.output)["hits"][0]["key"] == "E 001"  # "fachkrafte" + "mangel"
     english = runner.invoke(
         app, ["catalogue", "search", "health", "--method", "semantic", "--json"]
     )
@@ -74,6 +74,52 @@ def test_extract_a_hand_written_description(tmp_path: Path) -> None:
     assert draft["volume_eur"] == 120000
     latin = tmp_path / "latin1.txt"
     latin.write_bytes("Förderung".encode("latin-1"))
-    bad = runner.invoke(app, ["catalogue", "extract", str(latin)])
-    assert bad.exit_code == EXIT_INPUT
-    assert "UTF-8" in bad.output
+    fallback = runner.invoke(app, ["catalogue", "extract", str(latin)])
+    assert fallback.exit_code == 0, fallback.output
+    assert "Hinweis:" in fallback.output
+    assert "Windows-1252" in fallback.output
+
+
+def test_search_facet_options() -> None:
+    done = runner.invoke(
+        app,
+        [
+            "catalogue", "search", "Bus", "--methode", "bm25", "--json",
+            "--zielgruppe", "Ältere Menschen", "--ebene", "kommunal", "--ebene", "regional",
+            "--projekttyp", "organisatorisch", "--projekttyp", "investiv",
+            "--projekttyp", "vernetzend",
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.output)
+    assert result["hits"]
+    groups = result["facets"]["target_group"]
+    selected = sum(count for group, count in groups.items() if "Ältere Menschen" in group)
+    assert selected >= result["total"] > 0  # every hit has such a target group
+    unfiltered = runner.invoke(app, ["catalogue", "search", "Bus", "--methode", "bm25", "--json"])
+    assert json.loads(unfiltered.output)["total"] > result["total"]
+    levels = result["facets"]["spatial_level"]
+    assert levels.get("kommunal", 0) + levels.get("regional", 0) >= result["total"]
+    english = runner.invoke(
+        app,
+        ["catalogue", "search", "Bus", "--methode", "bm25", "--json",
+         "--target-group", "Ältere Menschen", "--spatial-level", "kommunal"],
+    )  # fmt: skip
+    assert english.exit_code == 0, english.output
+    assert json.loads(english.output)["total"] > 0
+
+
+def test_search_rejects_unknown_facet_values_and_bad_limits() -> None:
+    for option, value in [("--field", "housing"), ("--kind", "foo"), ("--ebene", "bund")]:
+        done = runner.invoke(
+            app, ["catalogue", "search", "Wohnen", "--methode", "bm25", option, value]
+        )
+        assert done.exit_code == EXIT_INPUT, done.output
+        assert f"Unbekannter Wert '{value}'" in done.output
+        assert "möglich:" in done.output
+    for limit in ("0", "-3"):
+        done = runner.invoke(
+            app, ["catalogue", "search", "Wohnen", "--methode", "bm25", "--limit", limit]
+        )
+        assert done.exit_code == EXIT_INPUT, done.output
+        assert "--limit muss mindestens 1 sein" in done.output

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from regiowerk.catalogue.diagnosis import Diagnosis, diagnose, diagnose_workspace
@@ -74,11 +75,12 @@ def test_ranking_and_reason_text(catalogue: Catalogue) -> None:
     )
     result = recommend(diagnosis, catalogue)
     codes = [r.measure.code for r in result.recommended]
-    # W 101: 2 met, (0.274-0.27)/0.27 + (7.5-5)/5 → 2 + 0.0148 + 0.5
-    # W 104: (0.5-0.3)/0.5 = 0.4 → 1.4; W 102: 1.0148; W 103 and W 105 not met
+    # strength d / (d + c): W 101: 0.004 / 0.054 and 2.5 / 7.5 → 2 + mean of both
+    # W 104: 0.2 / 0.3 → 1.667; W 102: 1.074; W 103 and W 105 not met
     assert codes == ["W 101", "W 104", "W 102"]
     top = result.recommended[0]
-    assert top.score == pytest.approx(2 + 0.004 / 0.27 + 0.5)
+    assert top.score == pytest.approx(2 + (0.004 / 0.054 + 2.5 / 7.5) / 2)
+    assert result.recommended[1].score == pytest.approx(1 + 0.2 / 0.3)
     assert top.reasons[0] == (
         f"Anteil 65+: 27,4{NB}% (Schwelle 27{NB}%) – Viele Ältere brauchen passende Wohnungen."
     )
@@ -92,11 +94,81 @@ def test_ranking_and_reason_text(catalogue: Catalogue) -> None:
     assert result.not_indicated == 2
 
 
-def test_excess_is_capped(catalogue: Catalogue) -> None:
+def test_strength_is_bounded(catalogue: Catalogue) -> None:
     result = recommend(Diagnosis.from_values({"gp_minutes": 60.0}), catalogue)
     [item] = result.recommended
     assert item.measure.code == "W 103"
-    assert item.score == pytest.approx(2.0)  # 1 + min(45/15, 1)
+    assert item.score == pytest.approx(1 + 45 / 50)  # d = 45 min., clear distance 5 min.
+    extreme = recommend(Diagnosis.from_values({"gp_minutes": 1e6}), catalogue)
+    assert extreme.recommended[0].score < 2
+
+
+def _demo_values() -> dict[str, float]:
+    """The demo region's figures (ageing, shrinking, many out-commuters, growing jobs)."""
+    return {
+        "share_65plus": 0.255,
+        "share_80plus": 0.078,
+        "population_change_pct": -2.7,
+        "out_commuter_share": 0.601,
+        "self_containment": 0.399,
+        "employment_change_pct": 11.1,
+    }
+
+
+def test_complementary_indicators_count_once() -> None:
+    out = _trigger("out_commuter_share", "above", 0.55, "Viele pendeln aus.")
+    inside = _trigger("self_containment", "below", 0.4, "Wenige arbeiten am Wohnort.")
+    # bypass the schema, which rejects such a measure, to test the ranking's own rule
+    twice = Measure.model_construct(**{**_measure("D 104").__dict__, "triggers": [out, inside]})
+    old = _trigger("share_65plus", "above", 0.25, "Die Region altert.")
+    shrink = _trigger("population_change_pct", "below", -2.5, "Die Region schrumpft.")
+    two_facts = _measure("D 105", old, shrink)
+    catalogue = Catalogue(measures={"D 104": twice, "D 105": two_facts})
+    result = recommend(Diagnosis.from_values(_demo_values()), catalogue)
+    assert [r.measure.code for r in result.recommended] == ["D 105", "D 104"]
+    same = result.recommended[1]
+    assert len(same.met) == 2  # both triggers are met and both reasons are shown …
+    assert same.met_facts.keys() == {"commuting_across_border"}  # … but they are one fact
+    assert same.facts == 1
+    assert 1 < same.score < 2
+    assert same.as_dict()["met"] == 1
+    assert same.as_dict()["triggers"] == 1
+
+
+def test_more_met_triggers_beat_one_extreme_value() -> None:
+    jobs = _trigger("employment_change_pct", "above", 2.0, "Die Beschäftigung wächst.")
+    strong = _measure("E 101", jobs)
+    old = _trigger("share_65plus", "above", 0.25, "Die Region altert.")
+    shrink = _trigger("population_change_pct", "below", -2.5, "Die Region schrumpft.")
+    weak = _measure("E 102", old, shrink)
+    catalogue = Catalogue(measures={"E 101": strong, "E 102": weak})
+    result = recommend(Diagnosis.from_values(_demo_values()), catalogue)
+    assert [r.measure.code for r in result.recommended] == ["E 102", "E 101"]
+    one = result.recommended[1]
+    # 11.1 % against 2 %: absolute distance 9.1 points, clear distance 10 → below ½ + ½,
+    # not the full point that the relative excess (9.1 / 2 = 4.55, capped) used to give
+    assert one.score == pytest.approx(1 + 9.1 / 19.1)
+    assert result.recommended[0].score > 2
+
+
+def test_small_thresholds_are_not_inflated() -> None:
+    low = _measure("E 103", _trigger("employment_change_pct", "above", 2.0, "Wachstum."))
+    high = _measure("E 104", _trigger("employment_change_pct", "above", 5.0, "Wachstum."))
+    catalogue = Catalogue(measures={"E 103": low, "E 104": high})
+    result = recommend(Diagnosis.from_values({"employment_change_pct": 11.1}), catalogue)
+    scores = {r.measure.code: r.score for r in result.recommended}
+    assert scores["E 103"] - scores["E 104"] == pytest.approx(9.1 / 19.1 - 6.1 / 16.1)
+    assert scores["E 103"] < 1.5
+
+
+def test_shipped_catalogue_on_the_demo_figures() -> None:
+    result = recommend(Diagnosis.from_values(_demo_values()), Catalogue.load())
+    assert all(len(r.met_facts) <= r.facts for r in result.recommended)
+    counts = [len(r.met_facts) for r in result.recommended]
+    assert counts == sorted(counts, reverse=True)
+    by_code = {r.measure.code: r for r in result.recommended}
+    for code in ("D 004", "K 006"):  # used to count "2 von 2" from the commuting fact alone
+        assert len(by_code[code].met_facts) == 1
 
 
 def test_absent_indicators_are_not_checkable(catalogue: Catalogue) -> None:
@@ -211,6 +283,37 @@ def test_cli_recommend(demo_dir: Path) -> None:
 def test_cli_recommend_not_a_workspace(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["catalogue", "recommend", str(tmp_path / "nichts")])
     assert result.exit_code == 2
+    notes = tmp_path / "notizen.txt"
+    notes.write_text("Notizen", encoding="utf-8")
+    result = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["catalogue", "recommend", str(notes)])
+    assert result.exit_code == 2
+    assert "ist eine Datei" in result.output
+    assert f"--out {notes}" not in result.output
+
+
+def test_cli_recommend_without_any_indicator(tmp_path: Path) -> None:
+    workspace = Workspace.create(tmp_path / "ws", name="Leer", selection=["03991"], base_year=2023)
+    result = CliRunner().invoke(app, ["catalogue", "recommend", str(workspace.path)])
+    assert result.exit_code == 0, result.output
+    assert "Keine Kennzahl der Diagnose berechenbar" in result.output
+    assert "population" in result.output
+    assert "commuting" in result.output
+    assert "erfüllt keinen Auslöser" not in result.output
+    assert "Quelle" not in result.output  # no empty diagnosis table
+
+
+def test_cli_recommend_shows_catalogue_notes(demo_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    workspace = tmp_path / "ws"
+    shutil.copytree(demo_dir, workspace)
+    own = workspace / "catalogue"
+    own.mkdir(exist_ok=True)
+    (own / "massnahmen.yaml").write_text("[]\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["catalogue", "recommend", str(workspace), "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Hinweis:" in result.output
+    assert "massnahmen.yaml" in result.output
 
 
 def test_report_section_renders(demo_ws: Workspace) -> None:
@@ -224,6 +327,45 @@ def test_report_section_renders(demo_ws: Workspace) -> None:
     for text in ("Diagnose der Region", "Argumentationshilfe", "Anteil 65+", "Schwelle"):
         assert text in html
     assert "Landkreis" in html  # Kreis names in the diagnosis table
+    assert "1 Maßnahme ist nicht prüfbar" in html  # E 002 (shift-share effect absent)
+    assert "1 Maßnahmen sind" not in html
+
+
+def _section_context(workspace: Workspace) -> tuple[ReportContext, str | None]:
+    section = next(s for s in registry.sections() if s.key == "massnahmen")
+    ctx = ReportContext(workspace)
+    ctx.begin(section)
+    return ctx, measures_section.render(ctx)
+
+
+def test_report_section_lists_all_catalogue_problems(demo_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(demo_dir, tmp_path / "ws")
+    own = tmp_path / "ws" / "catalogue"
+    own.mkdir(exist_ok=True)
+    bad = [{"code": f"X{n}"} for n in range(12)]  # 12 entries, each with many problems
+    (own / "measures_eigene.yaml").write_text(yaml.safe_dump(bad), encoding="utf-8")
+    ctx, html = _section_context(Workspace.open(tmp_path / "ws"))
+    assert html is None
+    assert ctx.skip_reason is not None
+    assert "Eintrag 1 (X0)" in ctx.skip_reason
+    assert ctx.skip_reason.count("measures_eigene.yaml") == 10  # bounded …
+    assert "weitere Probleme" in ctx.skip_reason  # … and the rest counted
+
+
+def test_report_section_shows_catalogue_notes(demo_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(demo_dir, tmp_path / "ws")
+    own = tmp_path / "ws" / "catalogue"
+    own.mkdir(exist_ok=True)
+    (own / "massnahmen.yaml").write_text("[]\n", encoding="utf-8")
+    _ctx, html = _section_context(Workspace.open(tmp_path / "ws"))
+    assert html is not None
+    assert "Hinweis:" in html
+    assert "massnahmen.yaml" in html
+    assert "ignoriert" in html
 
 
 def test_report_section_says_what_is_missing(tmp_path: Path) -> None:

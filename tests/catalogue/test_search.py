@@ -91,7 +91,16 @@ def test_stemming_finds_inflected_forms() -> None:
         (["familie", "zentrum"], "familienzentrum", ("familie", "zentrum")),
         (["pflege", "kraft"], "pflegekrafte", ("pflege", "krafte")),  # inflected last part
         (["burger", "bus", "linie"], "burgerbuslinie", ("burger", "bus", "linie")),
-        (["laden"], "dorfladen", ()),  # "dorf" unknown: not split
+        (["laden"], "dorfladen", ("dorf", "laden")),  # known head, unknown modifier
+        (["ausbau"], "glasfaserausbaus", ("glasfaser", "ausbaus")),  # inflected known head
+        (["fachkrafte"], "fachkraftemangel", ("fachkrafte", "mangel")),  # known modifier
+        (["landes"], "landesmangel", ("landes", "mangel")),  # the whole known modifier
+        (["land"], "landesmangel", ("land", "mangel")),  # linking element dropped
+        (["laden"], "xyladen", ()),  # modifier shorter than 4 letters
+        (["land"], "landschaft", ()),  # derivational suffix, no compound
+        (["alternative", "alter"], "alternativen", ()),  # inflected form of a known word
+        (["weite"], "weiterfuhrende", ()),  # starts with the stopword "weiter"
+        (["haus"], "hausrfuhr", ()),  # "rf" begins no German word
         (["beratung", "rat"], "beratung", ()),  # "be" too short, "tung" unknown
         (["schuler", "innen"], "schulerinnen", ()),  # feminine plural, not a compound
         (["stellen"], "aufstellen", ()),  # "auf" is a stopword
@@ -99,6 +108,28 @@ def test_stemming_finds_inflected_forms() -> None:
 )
 def test_compound_splitting(vocabulary: list[str], word: str, parts: tuple[str, ...]) -> None:
     assert Analyzer(dict.fromkeys(vocabulary, 1)).split(word) == parts
+
+
+def test_partial_split_terms_use_the_heads_base_form() -> None:
+    analyzer = Analyzer(dict.fromkeys(["ausbau", "breitband"], 1))
+    assert analyzer.terms("glasfaserausbaus") == ("glasfaserausbaus", "glasfas", "ausbau")
+    assert analyzer.terms("glasfaser") == ("glasfas",)
+
+
+def test_compounds_with_a_part_missing_from_the_texts() -> None:
+    index = SearchIndex.build(
+        [
+            _document("D 003", "Koordination des Breitband- und Glasfaserausbaus"),
+            _document("W 001", "Ausbau von Radwegen", "Der Ausbau der Wege"),
+            _document("E 001", "Fachkräfteservice", "Fachkräfte gewinnen und halten"),
+            _document("G 001", "Landarztpraxis", "Ärzte für das Land"),
+        ]
+    )
+    for query in ["Glasfaser", "Glasfaserausbau", "Glasfaserausbaus"]:
+        assert index.search(query).hits[0].key == "D 003", query
+    assert index.search("Breitbandausbau").hits[0].key == "D 003"
+    assert index.search("Fachkräftemangel").hits[0].key == "E 001"
+    assert index.search("Ärztemangel").hits[0].key == "G 001"
 
 
 def test_split_prefers_fewest_parts() -> None:
@@ -186,11 +217,56 @@ def test_facet_counts_and_filters(catalogue_index: SearchIndex) -> None:
     projects = catalogue_index.search("Wohnen", filters={"kind": "project"})
     assert [hit.key for hit in projects.hits] == ["wohnen-projekt"]
     assert projects.hits[0].kind == "project"
-    none = catalogue_index.search("Versorgung", filters={"field": ["mobilitaet"]})
+    none = catalogue_index.search("Gemeindeschwester", filters={"field": ["digital"]})
     assert none.hits == []
     assert none.message is not None
+    assert "mit den gewählten Filtern" in none.message
     with pytest.raises(CatalogueError, match="Unbekannte Facette"):
         catalogue_index.search("Wohnen", filters={"farbe": "blau"})
+
+
+@pytest.mark.parametrize(
+    ("facet", "value"),
+    [("field", "housing"), ("kind", "foo"), ("spatial_level", "bund"), ("target_group", "Kinder")],
+)
+def test_unknown_facet_values_are_errors(
+    catalogue_index: SearchIndex, facet: str, value: str
+) -> None:
+    with pytest.raises(CatalogueError, match=f"Unbekannter Wert '{value}' für die Facette") as err:
+        catalogue_index.search("Wohnen", filters={facet: [value]})
+    assert "möglich:" in str(err.value)
+    if facet == "field":
+        assert "digital, gesundheit, wohnen" in str(err.value)
+    # a known value next to the unknown one does not hide it
+    with pytest.raises(CatalogueError, match=value):
+        catalogue_index.search(
+            "Wohnen", filters={facet: [*catalogue_index.facet_values[facet][:1], value]}
+        )
+
+
+def test_target_group_filter_matches_contained_word_sequences() -> None:
+    measures = {
+        "A 001": _measure(
+            "A 001", "Bürgerbus", "mobilitaet", ["Ältere Menschen ohne Pkw"], ["kommunal"]
+        ),
+        "B 001": _measure("B 001", "Bürgerbus", "mobilitaet", ["Ältere Menschen"], ["kommunal"]),
+        "C 001": _measure("C 001", "Bürgerbus", "mobilitaet", ["Jüngere Menschen"], ["kommunal"]),
+        "D 001": _measure("D 001", "Bürgerbus", "mobilitaet", ["Älteremenschen"], ["kommunal"]),
+    }
+    index = SearchIndex.from_catalogue(Catalogue(measures=measures, projects={}))
+    keys = {
+        hit.key
+        for hit in index.search("Bürgerbus", filters={"target_group": "ältere menschen"}).hits
+    }
+    assert keys == {"A 001", "B 001"}
+    keys = {hit.key for hit in index.search("Bürgerbus", filters={"target_group": "Menschen"}).hits}
+    assert keys == {"A 001", "B 001", "C 001"}
+    # not a prefix of a word: "Ältere Mensch" selects nothing and is an error
+    with pytest.raises(CatalogueError, match="Ältere Mensch"):
+        index.search("Bürgerbus", filters={"target_group": "Ältere Mensch"})
+    # other facets compare whole values
+    with pytest.raises(CatalogueError, match="kommun"):
+        index.search("Bürgerbus", filters={"spatial_level": "kommun"})
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n\t"])
@@ -214,11 +290,21 @@ def test_english_queries(catalogue_index: SearchIndex) -> None:
     assert result.hits == []
     assert result.unknown == ("housing", "elderly")
     assert result.message is not None
-    assert "deutsche Begriffe" in result.message
+    assert "„housing“, „elderly“ kommen im Katalog nicht vor" in result.message
+    assert "allgemeinere Begriffe" in result.message
     coworking = catalogue_index.search("coworking space in the village")
     assert [hit.key for hit in coworking.hits] == ["D 001"]
     assert coworking.unknown == ("village",)
     assert coworking.message is None
+
+
+def test_no_hits_message_for_german_words_is_neutral(catalogue_index: SearchIndex) -> None:
+    result = catalogue_index.search("Quarkbällchen")
+    assert result.hits == []
+    assert result.message is not None
+    assert "das Wort „Quarkbällchen“ kommt im Katalog nicht vor" in result.message
+    assert "deutsche" not in result.message
+    assert "housing" not in result.message
 
 
 def test_limit_and_tie_order(catalogue_index: SearchIndex) -> None:

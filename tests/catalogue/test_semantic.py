@@ -91,9 +91,9 @@ def test_hybrid_scores_are_the_fused_ranks(hybrid_index: SearchIndex) -> None:
 
 
 def test_semantic_side_finds_a_word_absent_from_the_texts(hybrid_index: SearchIndex) -> None:
-    assert hybrid_index.search("Fachkräftemangel", method="bm25").hits == []
-    result = hybrid_index.search("Fachkräftemangel", method="hybrid")
-    assert result.hits[0].key == "E 001"  # Fachkräfteservice und Welcome Center
+    assert hybrid_index.search("shortage of doctors", method="bm25").hits == []
+    result = hybrid_index.search("shortage of doctors", method="hybrid")
+    assert result.hits[0].key == "G 001"  # Kommunales Medizinisches Versorgungszentrum
     assert result.hits[0].matched_terms == ()
     assert result.message is not None
     assert "Bedeutung" in result.message
@@ -108,13 +108,17 @@ def test_english_query_ranks_the_community_nurse_first(hybrid_index: SearchIndex
 
 def test_known_limit_single_word_below_the_floor(hybrid_index: SearchIndex) -> None:
     """'Glasfaser': the broadband measure is the closest by meaning, but a single word's
-    cosine stays under the floor, and BM25 does not split the text's compound."""
+    cosine stays under the floor; the hybrid finds it through BM25's compound splitting
+    ("Glasfaserausbaus" → "glasfaser" + "ausbau")."""
     assert hybrid_index.semantic is not None
     cosine = hybrid_index.semantic.scores("Glasfaser")
     best = int(np.argmax(cosine))
     assert hybrid_index.documents[best].key == "D 003"
     assert cosine[best] < semantic.SEMANTIC_FLOOR
-    assert hybrid_index.search("Glasfaser", method="hybrid").hits == []
+    assert hybrid_index.search("Glasfaser", method="semantic").hits == []
+    hybrid = hybrid_index.search("Glasfaser", method="hybrid")
+    assert hybrid.hits[0].key == "D 003"
+    assert hybrid.hits[0].matched_terms == ("glasfas",)
 
 
 def test_hybrid_keeps_filters_and_facets(hybrid_index: SearchIndex) -> None:
@@ -181,3 +185,17 @@ def test_embedding_cache_reuses_vectors(tmp_path: Path, monkeypatch: pytest.Monk
     assert np.array_equal(again[0], first[1])
     assert np.array_equal(again[1], first[0])
     assert again.shape == (3, semantic.DIMENSIONS)
+
+
+def test_parallel_batches_equal_serial_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [f"Maßnahme {number}: Wohnen, Pflege und Mobilität im Dorf" for number in range(11)]
+    texts[3] = "Ein ganz anderer Satz über Glasfaser und Breitband"
+    serial = semantic.embed(texts)
+    monkeypatch.setattr(semantic, "PARALLEL_MIN", 4)
+    monkeypatch.setattr(semantic, "PARALLEL_CHUNK", 3)
+    monkeypatch.setattr(semantic, "PARALLEL_WORKERS", 2)
+    parallel = semantic.embed(texts)
+    assert parallel.shape == (11, semantic.DIMENSIONS)
+    assert parallel.dtype == np.float32
+    np.testing.assert_allclose(parallel, serial, atol=1e-5)  # same rows in the same order
+    assert float(parallel[3] @ parallel[4]) < 0.99

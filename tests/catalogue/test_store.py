@@ -175,3 +175,58 @@ def test_dangling_references(tmp_path: Path) -> None:
 def test_missing_user_folder(tmp_path: Path) -> None:
     (problem,) = _problems(tmp_path / "gibt-es-nicht")
     assert "nicht gefunden" in problem
+
+
+ENGLISH = ("should", "String", "List", "Input", " or ", "least", "valid")
+
+
+def test_schema_messages_are_german(tmp_path: Path) -> None:
+    trigger = {"indicator": "share_65plus", "direction": "oben", "threshold": 0.27, "reason": ""}
+    _write(
+        tmp_path,
+        "measures.yaml",
+        [
+            _measure("W7"),
+            _measure("W 002", summary="zu kurz", implementation=[], triggers=[trigger]),
+        ],
+    )
+    _write(tmp_path, "projects.yaml", [_project("Kein Slug!", start=2024, end=2020)])
+    problems = _problems(tmp_path)
+    for problem in problems:
+        assert not any(word in problem for word in ENGLISH), problem
+    text = "\n".join(problems)
+    assert "Eintrag 1 (W7): Feld code: muss ein Maßnahmen-Code wie 'W 007' sein" in text
+    assert "Eintrag 2 (W 002): Feld summary: muss mindestens 20 Zeichen lang sein" in text
+    assert "Eintrag 2 (W 002): Feld implementation: braucht mindestens 1 Eintrag" in text
+    assert "Feld triggers.0.direction: erlaubt: 'above' oder 'below'" in text
+    assert "Feld triggers.0.reason: muss mindestens 1 Zeichen lang sein" in text
+    assert "projects.yaml, Eintrag 1 (Kein Slug!): Feld id: muss eine Projekt-Id" in text
+    assert "Eintrag 1 (Kein Slug!): Feld end: Ende 2020 liegt vor dem Beginn 2024" in text
+
+
+def test_unknown_trigger_indicator_names_file_entry_and_field(tmp_path: Path) -> None:
+    trigger = {"indicator": "anteil_alt", "direction": "above", "threshold": 0.3, "reason": "x"}
+    _write(tmp_path, "measures.yaml", [_measure("W 001", triggers=[trigger])])
+    (problem,) = _problems(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'measures.yaml'}, Eintrag 1 (W 001): Feld triggers.0")
+    assert "unbekannte Kennzahl 'anteil_alt'" in problem
+    assert "share_65plus" in problem
+
+
+def test_problem_summary_is_bounded() -> None:
+    from regiowerk.catalogue.store import problem_summary
+
+    error = CatalogueError("Katalog fehlerhaft", [f"Problem {n}" for n in range(13)])
+    lines = problem_summary(error)
+    assert lines[:10] == [f"Problem {n}" for n in range(10)]
+    assert lines[10] == "… und 3 weitere Probleme"
+    assert problem_summary(CatalogueError("x", ["a", "b"]), limit=1) == [
+        "a",
+        "… und 1 weiteres Problem",
+    ]
+
+
+def test_catalogue_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / USER_FOLDER).write_text("keine Liste", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="muss ein Ordner"):
+        Catalogue.for_workspace(tmp_path)

@@ -55,13 +55,15 @@ municipal employment figures are often suppressed.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from regiowerk.formatting import fmt_float, fmt_percent
+
+if TYPE_CHECKING:  # pandas only for annotations: the schema imports this module cheaply
+    import pandas as pd
 
 Kind = Literal["share", "percent", "per_1000", "minutes"]
 UNIT_LABELS: dict[str, str] = {
@@ -90,6 +92,46 @@ INDICATORS: dict[str, tuple[str, Kind]] = {
     "competitive_component_pct": ("Standorteffekt (Shift-Share)", "percent"),
 }
 """Indicator key → (German label, kind of value)."""
+FACTS: dict[str, str] = {
+    "out_commuter_share": "commuting_across_border",
+    "self_containment": "commuting_across_border",
+}
+"""Indicators that state the **same fact** share a fact key (default: the indicator itself).
+
+``out_commuter_share`` and ``self_containment`` are exact complements (out-commuters and
+internal commuters add up to the employed residents), so a low self-containment *is* a high
+out-commuter share. A measure may trigger on a fact only once (checked by the schema), and the
+ranking counts a fact once (:mod:`regiowerk.catalogue.recommend`)."""
+SCALES: dict[str, float] = {
+    "share_65plus": 0.05,
+    "share_80plus": 0.02,
+    "population_change_pct": 5.0,
+    "in_movers_per_1000": 5.0,
+    "small_dwelling_gap": 5.0,
+    "housing_new_construction_per_1000": 20.0,
+    "vacancy_rate": 0.03,
+    "gp_minutes": 5.0,
+    "gp_supply_per_1000": 0.2,
+    "hospital_share_within_standard": 0.1,
+    "school_minutes": 5.0,
+    "supermarket_minutes": 5.0,
+    "mittelzentrum_share_within_30": 0.1,
+    "out_commuter_share": 0.1,
+    "self_containment": 0.1,
+    "employment_change_pct": 10.0,
+    "competitive_component_pct": 5.0,
+}
+"""A clear distance beyond a threshold, in the indicator's own unit (5 percentage points of
+the share 65+, 5 minutes, 10 % employment change …): a trigger met by this much has strength
+½ in the ranking. Absolute per indicator, so a threshold near 0 does not inflate the
+strength."""
+
+
+def fact_of(indicator: str) -> str:
+    """The fact an indicator states (see :data:`FACTS`)."""
+    return FACTS.get(indicator, indicator)
+
+
 ACCESS_SERVICES = {
     "gp_minutes": ("gp",),
     "school_minutes": ("primary_school", "school"),
@@ -187,6 +229,11 @@ class Diagnosis:
             self.missing[key] = reason
         else:
             self.indicators[key] = indicator
+
+    def missing_tables(self) -> list[str]:
+        """Names of the tables whose absence leaves indicators uncomputed, sorted."""
+        found = (re.fullmatch(r"Tabelle (\w+) fehlt", reason) for reason in self.missing.values())
+        return sorted({match.group(1) for match in found if match})
 
     @classmethod
     def from_values(cls, values: dict[str, float], table: str = "manuell") -> Diagnosis:

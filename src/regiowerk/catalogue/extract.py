@@ -68,6 +68,11 @@ Limits
     framework (a metropolitan region's aims, the Länder it spans) are taken as the project's
     own; a lead implied only by a contact address is a guess; durations need the start;
     English text yields an (almost) empty draft. The draft is for a person to check.
+
+Reading a file
+    :func:`read_text` reads UTF-8 (with or without BOM) and falls back to Windows-1252 (a
+    superset of Latin-1 for the German letters) with a note; a missing file, a folder, an
+    empty file and a file of NUL bytes or other binary content are German errors.
 """
 
 from __future__ import annotations
@@ -76,9 +81,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from regiowerk.catalogue.schema import Actor, Project
+from regiowerk.errors import RegiowerkError
 
 __all__ = ["Draft", "extract", "slugify"]
 
@@ -241,6 +248,44 @@ class Draft:
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+
+def read_text(path: Path) -> tuple[str, list[str]]:
+    """The text of ``path`` and German notes (see "Reading a file" in the module docstring).
+
+    Raises :class:`~regiowerk.errors.RegiowerkError` when there is no text to extract from.
+    """
+    if not path.exists():
+        raise RegiowerkError(f"Datei {path} nicht gefunden.")
+    if path.is_dir():
+        raise RegiowerkError(f"{path} ist ein Ordner, keine Textdatei.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RegiowerkError(f"Datei {path} nicht lesbar ({exc.strerror or exc}).") from None
+    if not data.strip(b"\x00 \t\r\n\x0b\x0c"):
+        what = "ist leer" if not data.strip(b" \t\r\n\x0b\x0c") else "enthält nur Nullbytes"
+        raise RegiowerkError(f"Datei {path} {what}: kein Text für einen Projektentwurf.")
+    if b"\x00" in data:
+        raise RegiowerkError(
+            f"Datei {path} ist keine Textdatei (enthält Nullbytes; UTF-16 oder ein "
+            "Binärformat wie PDF/Word?). Bitte als Text (UTF-8) speichern."
+        )
+    notes: list[str] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise RegiowerkError(
+                f"Datei {path} ist weder UTF-8- noch Windows-1252-Text (Byte "
+                f"{data[exc.start]:#04x} an Position {exc.start})."
+            ) from None
+        notes.append(f"{path}: kein UTF-8, als Windows-1252 (Latin-1) gelesen")
+    if not text.strip():
+        raise RegiowerkError(f"Datei {path} ist leer: kein Text für einen Projektentwurf.")
+    return text, notes
 
 
 def slugify(text: str) -> str:

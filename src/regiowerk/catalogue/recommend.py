@@ -1,16 +1,32 @@
 """Recommendations: measures whose trigger indicators the region's diagnosis meets.
 
 A trigger is **met** when ``value >= threshold`` (direction ``above``) or ``value <=
-threshold`` (``below``). How far the region lies beyond it is measured relative to the
-threshold::
+threshold`` (``below``).
 
-    excess = (value − threshold) / s   (above)      excess = (threshold − value) / s   (below)
-    s = |threshold|, or 1 when the threshold is 0
+Facts, not indicators, are counted
+    Indicators that state the same fact (``out_commuter_share`` and its complement
+    ``self_containment``, :data:`~regiowerk.catalogue.diagnosis.FACTS`) count once: the
+    schema rejects a measure with two triggers on one fact, and the ranking groups a measure's
+    triggers by fact anyway (a fact is met when any of its triggers is met).
 
-Score of a measure = Σ over its met triggers of (1 + min(excess, 1)). Each met trigger counts
-1, plus up to 1 for the distance (capped so one extreme value does not outweigh two met
-triggers). Ranking: score descending, then the share of the measure's triggers that are met,
-then the code.
+Strength of a met trigger (bounded, absolute in the indicator's unit)::
+
+    d = value − threshold (above)      d = threshold − value (below)
+    strength = d / (d + c)             c = SCALES[indicator], a "clear distance"
+
+so strength is 0 at the threshold, ½ at one clear distance beyond it (5 percentage points of
+the share 65+, 5 minutes, 10 % employment change …) and stays below 1. The distance is not
+taken relative to the threshold, so a threshold near 0 (employment change 2–3 %) does not
+inflate it. A fact's strength is the largest strength of its met triggers.
+
+Score and ranking (lexicographic)::
+
+    score = n + (Σ strength of the met facts) / n        n = number of met facts
+
+The integer part is the number of met facts, the fraction their mean strength (< 1), so a
+measure with more met facts always ranks above one with fewer, however extreme the single
+value; among equal counts the clearer case ranks first. Ties: the share of the measure's facts
+that are met, descending, then the code.
 
 A measure is **recommended** when at least one trigger is met; triggers on absent indicators
 are listed with it as not checked. A measure with no met trigger but at least one trigger on an
@@ -25,12 +41,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from regiowerk.catalogue.diagnosis import INDICATORS, Diagnosis, format_value
+from regiowerk.catalogue.diagnosis import INDICATORS, SCALES, Diagnosis, fact_of, format_value
 from regiowerk.catalogue.schema import Measure, Project, Trigger
 from regiowerk.catalogue.store import Catalogue
 from regiowerk.formatting import fmt_float
 
-MAX_EXCESS = 1.0
+DEFAULT_SCALE = 1.0
+"""Clear distance for an indicator without an entry in ``SCALES`` (in its own unit)."""
 
 
 @dataclass(frozen=True)
@@ -53,13 +70,23 @@ class Check:
         return self.value <= self.trigger.threshold
 
     @property
-    def excess(self) -> float:
-        """Relative distance beyond the threshold (0 when not met)."""
+    def distance(self) -> float:
+        """How far beyond the threshold, in the indicator's unit (0 when not met)."""
         if not self.met or self.value is None:
             return 0.0
-        scale = abs(self.trigger.threshold) or 1.0
         sign = 1.0 if self.trigger.direction == "above" else -1.0
-        return sign * (self.value - self.trigger.threshold) / scale
+        return sign * (self.value - self.trigger.threshold)
+
+    @property
+    def strength(self) -> float:
+        """``d / (d + c)`` in [0, 1) (see the module docstring); 0 when not met."""
+        distance = self.distance
+        scale = SCALES.get(self.trigger.indicator, DEFAULT_SCALE)
+        return distance / (distance + scale) if distance > 0 else 0.0
+
+    @property
+    def fact(self) -> str:
+        return fact_of(self.trigger.indicator)
 
     @property
     def label(self) -> str:
@@ -91,8 +118,23 @@ class Recommendation:
         return [c for c in self.checks if not c.checkable]
 
     @property
+    def facts(self) -> int:
+        """Number of distinct facts the measure's triggers refer to."""
+        return len({c.fact for c in self.checks})
+
+    @property
+    def met_facts(self) -> dict[str, float]:
+        """Met fact → its strength (the largest of its met triggers)."""
+        result: dict[str, float] = {}
+        for check in self.met:
+            result[check.fact] = max(result.get(check.fact, 0.0), check.strength)
+        return result
+
+    @property
     def score(self) -> float:
-        return sum(1.0 + min(c.excess, MAX_EXCESS) for c in self.met)
+        """Met facts plus their mean strength (see the module docstring)."""
+        met = self.met_facts
+        return len(met) + sum(met.values()) / len(met) if met else 0.0
 
     @property
     def reasons(self) -> list[str]:
@@ -104,8 +146,8 @@ class Recommendation:
             "title": self.measure.title,
             "field": self.measure.field,
             "score": round(self.score, 4),
-            "met": len(self.met),
-            "triggers": len(self.checks),
+            "met": len(self.met_facts),
+            "triggers": self.facts,
             "reasons": self.reasons,
             "not_checked": sorted({c.trigger.indicator for c in self.unchecked}),
             "projects": [{"id": p.id, "title": p.title} for p in self.projects],
@@ -177,7 +219,12 @@ def recommend(diagnosis: Diagnosis, catalogue: Catalogue) -> Recommendations:
         else:
             not_indicated += 1
     recommended.sort(
-        key=lambda r: (-round(r.score, 9), -len(r.met) / len(r.checks), r.measure.code)
+        key=lambda r: (
+            -len(r.met_facts),
+            -round(r.score, 9),
+            -len(r.met_facts) / r.facts,
+            r.measure.code,
+        )
     )
     not_checkable.sort(key=lambda r: r.measure.code)
     return Recommendations(diagnosis, recommended, not_checkable, not_indicated)

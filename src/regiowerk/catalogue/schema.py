@@ -8,7 +8,11 @@ diagnosis that signal a need for the measure, each with a threshold and a direct
 **project** is a reference project (title, regions and AGS, lead, partners, period, funding
 programme and code, volume, goals, results, measures applied, sources). Records are stored as
 YAML; unknown fields, wrong types and values outside the vocabularies below are rejected with
-the file and field named (see :mod:`regiowerk.catalogue.store`).
+the file and field named (see :mod:`regiowerk.catalogue.store`). So are a trigger on an
+indicator that the diagnosis does not know (:data:`~regiowerk.catalogue.diagnosis.INDICATORS`),
+two triggers of one measure on the same fact (e.g. ``out_commuter_share`` and its complement
+``self_containment``, :data:`~regiowerk.catalogue.diagnosis.FACTS`) and a project that ends
+before it starts.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from regiowerk.catalogue.diagnosis import INDICATORS, fact_of
 
 FIELDS = {
     "wohnen": "Wohnen",
@@ -60,6 +66,15 @@ class Trigger(Record):
     reason: str = Field(min_length=1)
     """Why the indicator signals a need (German sentence, shown in the evidence sheet)."""
 
+    @field_validator("indicator")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in INDICATORS:
+            raise ValueError(
+                f"unbekannte Kennzahl {value!r}; bekannt sind: {', '.join(INDICATORS)}"
+            )
+        return value
+
 
 class Measure(Record):
     """A measure of the toolbox (see the module docstring)."""
@@ -87,6 +102,24 @@ class Measure(Record):
         bad = [code for code in value if not re.match(CODE_PATTERN, code)]
         if bad:
             raise ValueError(f"keine Maßnahmen-Codes: {', '.join(bad)}")
+        return value
+
+    @field_validator("triggers")
+    @classmethod
+    def _one_trigger_per_fact(cls, value: list[Trigger]) -> list[Trigger]:
+        seen: dict[str, str] = {}
+        for trigger in value:
+            fact = fact_of(trigger.indicator)
+            if fact in seen:
+                first = seen[fact]
+                same = (
+                    f"zweimal {first!r}"
+                    if first == trigger.indicator
+                    else f"{first!r} und {trigger.indicator!r} (dieselbe Tatsache: "
+                    "die eine Kennzahl ergänzt die andere zu 100 %)"
+                )
+                raise ValueError(f"Auslöser doppelt: {same}; nur einen davon angeben")
+            seen[fact] = trigger.indicator
         return value
 
 
@@ -123,4 +156,12 @@ class Project(Record):
         bad = [key for key in value if not re.fullmatch(r"[0-9]{2}|[0-9]{5}|[0-9]{8}", key)]
         if bad:
             raise ValueError(f"keine Gebietsschlüssel (2, 5 oder 8 Ziffern): {', '.join(bad)}")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _not_before_start(cls, value: int | None, info: ValidationInfo) -> int | None:
+        start = info.data.get("start")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"Ende {value} liegt vor dem Beginn {start} (Feld start)")
         return value

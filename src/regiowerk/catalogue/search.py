@@ -38,10 +38,20 @@ Analysis (the same for documents and queries)
        over bare stems ("familie" rather than "famili" in "Familienzentrum"). The word is
        indexed with its parts (the compound itself is kept), so "Laden" finds "Dorfladen" and
        "Wohnraumversorgung" finds texts that speak of "Wohnraum" and "Versorgung". Queries
-       are split with the same dictionary. Known limits: no splitting where a part is missing
-       from the texts, no elided ``-e`` ("Schulweg" from "Schule"), rare false splits of
-       derived words ("teilnehmen" → "teil" + "nehmen"), which cost a little precision only
-       since the whole word stays indexed.
+       are split with the same dictionary.
+       Partial splits: a word with no such split is cut into two parts of at least 4 letters
+       when one of them occurs as a word of its own: a known head with any modifier
+       ("Glasfaserausbaus" → "glasfaser" + "ausbaus", so "Glasfaser" finds the text) or,
+       failing that, a known modifier with any head ("Fachkräftemangel" → "fachkrafte" +
+       "mangel", so the query finds texts on "Fachkräfte"); see :meth:`Analyzer.split` on
+       the guards against derived words ("Landschaft", "Alternativen"). The last part is
+       indexed in its dictionary form ("ausbaus" → "ausbau"; Snowball keeps the ``-s``).
+       Known limits: no elided ``-e`` ("Schulweg" from "Schule"), no elided compounds
+       ("Breitband- und Glasfaserausbau" does not index "Breitbandausbau"), false splits of
+       derived words ("teilnehmen" → "teil" + "nehmen", "Vereinbarung" → "verein" +
+       "barung") and of compounds whose head is missing but ends in a short known word
+       ("Pflegenotstand" → "pflegenot" + "stand"), which cost some precision only, since the
+       whole word stays indexed.
     4. Stemming: Snowball German (``snowballstemmer``) on every word and part.
 
 Queries that are empty or consist of stopwords only give an empty result with a German
@@ -55,7 +65,10 @@ the last two need an index built with ``semantic=True`` and are described in
 
 Facets: ``kind`` (``measure``/``project``), ``field``, ``target_group``, ``spatial_level`` and
 ``project_type``. Filters select values per facet (any of the values within a facet, all
-facets together); the result counts, per facet and value, the matching documents.
+facets together); values are compared after normalisation, and a ``target_group`` value also
+selects the free-text target groups that contain it as a word sequence ("Ältere Menschen"
+selects "Ältere Menschen ohne Pkw"). A filter value that selects nothing is an error naming
+the allowed values. The result counts, per facet and value, the matching documents.
 """
 
 from __future__ import annotations
@@ -94,6 +107,48 @@ ENDINGS = ("ern", "en", "er", "es", "e", "n", "s")
 MIN_PART = 3
 NOT_PARTS = frozenset({"innen"})
 """Words that are also suffixes and never count as a part ("Schülerinnen" is no compound)."""
+MIN_PARTIAL = 4
+"""Smallest length of both parts of a partial split (one part outside the dictionary)."""
+MODIFIER_LINKS = ("es", "en", "er", "s", "n")
+"""Linking elements that may end the modifier of a partial split ("Kinder-", "Landes-")."""
+SUFFIX_STARTS = (
+    "schaft",
+    "lich",
+    "keit",
+    "heit",
+    "isch",
+    "ismus",
+    "ung",
+    "haft",
+    "erin",
+    "igung",
+    "igkeit",
+)
+"""Derivational suffixes: a remainder starting with one of them is no compound part."""
+SUFFIX_WORDS = frozenset(
+    [
+        "ende",
+        "enden",
+        "ender",
+        "endes",
+        "chen",
+        "lein",
+        "bar",
+        "bare",
+        "baren",
+        "sam",
+        "los",
+        "lose",
+        "losen",
+        "loser",
+        "ige",
+        "igen",
+        "iger",
+        "eren",
+        "ieren",
+    ]
+)
+"""Remainders that are suffixes or endings rather than words ("Studierende", "kostenlos")."""
 
 _GERMAN_STOPWORDS = """
 aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
@@ -121,6 +176,71 @@ STOPWORDS = frozenset((_GERMAN_STOPWORDS + _ENGLISH_STOPWORDS).split())
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STEMMER = snowballstemmer.stemmer("german")
+
+
+def _suffix_like(part: str) -> bool:
+    """Whether ``part`` is a derivational suffix or ending rather than a word."""
+    return part in SUFFIX_WORDS or part in NOT_PARTS or part.startswith(SUFFIX_STARTS)
+
+
+_VOWELS = frozenset("aeiouy")
+_ONSETS = frozenset(
+    [
+        "bl",
+        "br",
+        "ch",
+        "dr",
+        "fl",
+        "fr",
+        "gl",
+        "gn",
+        "gr",
+        "kl",
+        "kn",
+        "kr",
+        "ph",
+        "pf",
+        "pl",
+        "pr",
+        "ps",
+        "qu",
+        "sc",
+        "sk",
+        "sl",
+        "sm",
+        "sn",
+        "sp",
+        "st",
+        "sw",
+        "th",
+        "tr",
+        "ts",
+        "wr",
+        "zw",
+    ]
+)
+"""Consonant pairs a German (or loan) word may begin with."""
+
+
+def _plausible_onset(part: str) -> bool:
+    """Whether ``part`` may begin a word: a vowel, a single consonant or a usual pair."""
+    return part[0] in _VOWELS or part[1] in _VOWELS or part[:2] in _ONSETS
+
+
+def _word_sequence(text: str) -> str:
+    """Normalised tokens of ``text`` joined by single spaces (stopwords kept)."""
+    return " ".join(_TOKEN.findall(normalise(text)))
+
+
+def _facet_match(facet: str, wanted: str, value: str) -> bool:
+    """Whether the filter value ``wanted`` selects the facet value ``value``: equal after
+    normalisation, or for ``target_group`` contained in it as a word sequence."""
+    wanted_words, value_words = _word_sequence(wanted), _word_sequence(value)
+    if not wanted_words:
+        return False
+    if facet == "target_group":
+        return f" {wanted_words} " in f" {value_words} "
+    return wanted_words == value_words
 
 
 def normalise(text: str) -> str:
@@ -192,9 +312,13 @@ class Analyzer:
 
     def split(self, word: str) -> tuple[str, ...]:
         """The parts of a compound (``()`` when ``word`` is not split), e.g. ``"dorfladen"`` →
-        ``("dorf", "laden")`` when both parts are in the dictionary."""
+        ``("dorf", "laden")`` when both parts are in the dictionary; failing a split into
+        known parts, a partial split into two parts one of which is known (see
+        :meth:`_partial_split` for its rules and guards)."""
         best = self._split(word)
-        return best[0] if best else ()
+        if best:
+            return best[0]
+        return self._partial_split(word) or ()
 
     def _split(self, word: str) -> tuple[tuple[str, ...], float] | None:
         """Best split of ``word`` into ≥ 2 parts with its log-frequency sum, or None."""
@@ -229,6 +353,98 @@ class Analyzer:
         self._splits[word] = result
         return (result, self._log_score(result)) if result else None
 
+    def _known_word(self, part: str) -> bool:
+        """Whether ``part`` occurs as a word of its own (not only as a stem), possibly with an
+        inflection ending."""
+        if part in STOPWORDS or part in NOT_PARTS:
+            return False
+        if part in self.frequency:
+            return True
+        return any(
+            part.endswith(ending)
+            and len(part) - len(ending) >= MIN_PART
+            and part[: -len(ending)] in self.frequency
+            for ending in ENDINGS
+        )
+
+    def _partial_split(self, word: str) -> tuple[str, str] | None:
+        """Modifier and head of a compound one of whose two parts is not in the dictionary.
+
+        Only the other part must occur as a word of its own (a bare stem is not enough), and
+        both parts have at least :data:`MIN_PARTIAL` letters. Preferred: the longest known
+        head (last part, possibly inflected) with any modifier ("glasfaser" + "ausbaus");
+        else the longest known modifier with any head ("fachkrafte" + "mangel"). A linking
+        element at the end of a known modifier is dropped ("landes" → "land"; ``-n`` only
+        after a vowel, the others only after a consonant). Among splits with equally long
+        known modifiers, heads that begin with a known word win, then dropped linking
+        elements ("land" + "mangel" rather than "land" + "esmangel"). Not split:
+        inflected forms of a known word ("alternativen"), remainders that are derivational
+        suffixes or endings ("-schaft", "-lich", "-erin", …) or stopwords, and unknown heads
+        that begin with a consonant pair no German word begins with ("weite" + "rfuhrende"),
+        and known modifiers shorter than a stopword the word begins with ("weiter…").
+        """
+        if any(
+            word.endswith(ending) and word[: -len(ending)] in self.frequency for ending in ENDINGS
+        ):
+            return None
+        best: tuple[int, int, int, int, tuple[str, str]] | None = None
+        for cut in range(MIN_PARTIAL, len(word) - MIN_PARTIAL + 1):
+            modifier, head = word[:cut], word[cut:]
+            if _suffix_like(head) or modifier in STOPWORDS or modifier in NOT_PARTS:
+                continue
+            if self._known_word(head):
+                key = (0, -len(head), 0, 0, (modifier, head))
+            else:
+                known = self._known_modifier(modifier)
+                if (
+                    known is None
+                    or head in STOPWORDS
+                    or not _plausible_onset(head)
+                    or any(_suffix_like(word[start:]) for start in range(len(known), cut + 1))
+                    or any(len(stop) > len(known) and word.startswith(stop) for stop in STOPWORDS)
+                ):
+                    continue
+                prefix = self._known_prefix(head)
+                key = (1, -len(known), -prefix, len(known) - len(modifier), (known, head))
+            if best is None or key < best:
+                best = key
+        return best[4] if best else None
+
+    def _known_prefix(self, head: str) -> int:
+        """Length of the longest word of ≥ 4 letters in the dictionary that begins ``head``."""
+        for length in range(len(head), MIN_PARTIAL - 1, -1):
+            if head[:length] in self.frequency:
+                return length
+        return 0
+
+    def _known_modifier(self, modifier: str) -> str | None:
+        """``modifier`` or, without a linking element, its shorter form if that occurs as a
+        word of its own (``"landes"`` → ``"land"``); None if neither does."""
+        if modifier in self.frequency and modifier not in STOPWORDS:
+            return modifier
+        for link in MODIFIER_LINKS:
+            stripped = modifier[: -len(link)]
+            if (
+                modifier.endswith(link)
+                and len(stripped) >= MIN_PARTIAL
+                and (stripped[-1] in _VOWELS) == (link == "n")  # "familie-n", "land-es"
+                and stripped in self.frequency
+                and stripped not in STOPWORDS
+            ):
+                return stripped
+        return None
+
+    def base_form(self, part: str) -> str:
+        """``part`` without an inflection ending if only the shorter form is in the
+        dictionary (``"ausbaus"`` → ``"ausbau"``), else ``part``."""
+        if self._known(part):
+            return part
+        for ending in ENDINGS:
+            stripped = part[: -len(ending)]
+            if part.endswith(ending) and len(stripped) >= MIN_PART and self._known(stripped):
+                return stripped
+        return part
+
     def _log_score(self, parts: Sequence[str]) -> float:
         """Σ ln(frequency) of the parts (the geometric mean's logarithm times their number)."""
         return sum(math.log(max(self._known_last(part), 1)) for part in parts)
@@ -238,7 +454,10 @@ class Analyzer:
         terms = self._terms.get(word)
         if terms is None:
             found = [self.stem(word)]
-            for part in self.split(word):
+            parts = self.split(word)
+            for position, part in enumerate(parts):
+                if position == len(parts) - 1:
+                    part = self.base_form(part)  # Snowball keeps "ausbaus"
                 stem = self.stem(part)
                 if stem not in found:
                     found.append(stem)
@@ -480,25 +699,36 @@ class SearchIndex:
             self._key_positions = positions
         return self._key_positions
 
-    def _filter(self, filters: Mapping[str, Iterable[str]] | None) -> np.ndarray:
-        """Boolean mask of the documents that pass ``filters``."""
+    def _filter(self, filters: Mapping[str, Iterable[str] | str] | None) -> np.ndarray:
+        """Boolean mask of the documents that pass ``filters``.
+
+        Values are compared after :func:`normalise`; a ``target_group`` value also selects the
+        target groups that contain it as a word sequence ("Ältere Menschen" selects "Ältere
+        Menschen ohne Pkw"). A value that selects no facet value is an error.
+        """
         mask = np.ones(len(self.documents), dtype=bool)
         for facet, selected in (filters or {}).items():
             if facet not in self.facet_values:
                 raise CatalogueError(f"Unbekannte Facette {facet!r}; möglich: {', '.join(FACETS)}")
-            wanted = {
-                normalise(value)
-                for value in ([selected] if isinstance(selected, str) else selected)
-            }
-            columns = [
-                index
-                for index, value in enumerate(self.facet_values[facet])
-                if normalise(value) in wanted
-            ]
-            if not columns:
-                mask[:] = False
-                continue
-            mask &= np.asarray(self.facet_matrix[facet][:, columns].sum(axis=1)).ravel() > 0
+            values = self.facet_values[facet]
+            columns: set[int] = set()
+            for wanted in [selected] if isinstance(selected, str) else selected:
+                found = [
+                    index
+                    for index, value in enumerate(values)
+                    if _facet_match(facet, wanted, value)
+                ]
+                if not found:
+                    allowed = ", ".join(sorted(values, key=normalise)) or "(keine)"
+                    raise CatalogueError(
+                        f"Unbekannter Wert {wanted!r} für die Facette {facet!r}; möglich: "
+                        f"{allowed}."
+                    )
+                columns.update(found)
+            if columns:
+                mask &= (
+                    np.asarray(self.facet_matrix[facet][:, sorted(columns)].sum(axis=1)).ravel() > 0
+                )
         return mask
 
     def _counts(self, mask: np.ndarray) -> dict[str, dict[str, int]]:
@@ -559,6 +789,7 @@ class SearchIndex:
                 "inhaltliche Begriffe eingeben.",
                 method=method,
             )
+        spelled = {normalise(token): token for token in re.findall(r"[^\W_]+", query)}
         terms: list[str] = []
         unknown: list[str] = []
         for word in query_words:
@@ -597,9 +828,11 @@ class SearchIndex:
                 total=0,
                 facets=self._counts(np.zeros_like(mask)),
                 unknown=tuple(unknown),
-                message=f"Keine Treffer für „{query.strip()}“. Die Suche arbeitet mit den "
-                "deutschen Texten des Katalogs; bitte deutsche Begriffe verwenden "
-                "(z. B. „Wohnen“ statt „housing“).",
+                message=f"Keine Treffer für „{query.strip()}“: "
+                + ("das Wort " if len(unknown) == 1 else "die Wörter ")
+                + ", ".join(f"„{spelled.get(word, word)}“" for word in unknown)
+                + (" kommt" if len(unknown) == 1 else " kommen")
+                + " im Katalog nicht vor. Bitte kürzere oder allgemeinere Begriffe versuchen.",
                 method=method,
             )
         chosen = np.flatnonzero(candidates)

@@ -46,6 +46,15 @@ USER_FOLDER = "catalogue"
 """Name of the folder inside a workspace that holds the user's own catalogue entries."""
 _SUFFIXES = (".yaml", ".yml")
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MESSAGES = {
+    ("code", "string_pattern_mismatch"): "muss ein Maßnahmen-Code wie 'W 007' sein "
+    "(1–3 Großbuchstaben, Leerzeichen, drei Ziffern)",
+    ("id", "string_pattern_mismatch"): "muss eine Projekt-Id wie 'wohnen-heide' sein "
+    "(3–61 Zeichen: Kleinbuchstaben, Ziffern, Bindestriche; beginnt nicht mit '-')",
+}
+"""German messages for the catalogue's patterns (instead of the bare regular expression)."""
+MAX_PROBLEMS_SHOWN = 10
+"""Problems listed by :func:`problem_summary`; further ones are counted."""
 
 
 class CatalogueError(RegiowerkError):
@@ -132,8 +141,14 @@ class Catalogue:
 
     @classmethod
     def for_workspace(cls, workspace_dir: str | os.PathLike[str]) -> Catalogue:
-        """The shipped catalogue plus the workspace's ``catalogue/`` folder, if it has one."""
-        folder = Path(workspace_dir) / USER_FOLDER
+        """The shipped catalogue plus the workspace's ``catalogue/`` folder, if it has one.
+
+        A ``catalogue`` that is a file, not a folder, is a :class:`CatalogueError`.
+        """
+        root = Path(workspace_dir)
+        folder = root / USER_FOLDER
+        if folder.exists() and not folder.is_dir():
+            raise CatalogueError(f"{folder}: muss ein Ordner mit YAML-Dateien sein")
         return cls.load([folder] if folder.is_dir() else [])
 
     def _dangling(self, *sets: _Set) -> Iterator[str]:
@@ -150,6 +165,18 @@ class Catalogue:
             for code in project.measures:
                 if code not in self.measures:
                     yield f"{where}: Feld measures: unbekannter Maßnahmen-Code {code!r}"
+
+
+def problem_summary(error: CatalogueError, limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
+    """The first ``limit`` problem lines of ``error`` plus ``… und N weitere`` (for reports)."""
+    problems = error.problems or [str(error)]
+    shown = problems[:limit]
+    if len(problems) > limit:
+        rest = len(problems) - limit
+        shown.append(
+            f"… und {rest} weitere{'s' if rest == 1 else ''} Problem{'e' if rest != 1 else ''}"
+        )
+    return shown
 
 
 def _position(sets: tuple[_Set, ...], key: str, record: BaseModel) -> tuple[int]:
@@ -218,7 +245,7 @@ class _Set:
             except ValidationError as error:
                 problems.extend(
                     f"{where}: {line.strip().removeprefix('- ')}"
-                    for line in validation_lines(error.errors())
+                    for line in validation_lines(error.errors(), _MESSAGES)
                 )
                 continue
             record_key = str(getattr(record, key_field))

@@ -8,9 +8,12 @@ workspace holds, ranks the measures of the catalogue (shipped plus the workspace
 * the recommended measures with their reasons in the region's figures (the
   "Argumentationshilfe" for council and committees) and the reference projects that applied
   them,
-* the measures that cannot be checked because indicators are missing.
+* the measures that cannot be checked because indicators are missing,
+* the catalogue's notes (a workspace entry replacing a shipped one, ignored files).
 
-The section requires no table; without any indicator it declines with the reason.
+The section requires no table; without any indicator it declines with the reason, and with a
+faulty catalogue it declines listing the problems (at most
+:data:`~regiowerk.catalogue.store.MAX_PROBLEMS_SHOWN`, the rest counted).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from markupsafe import Markup
 
 from regiowerk.catalogue.diagnosis import Diagnosis, diagnose
 from regiowerk.catalogue.recommend import Recommendation, Recommendations, recommend
-from regiowerk.catalogue.store import Catalogue, CatalogueError
+from regiowerk.catalogue.store import Catalogue, CatalogueError, problem_summary
 from regiowerk.report.html import Column, data_table, esc
 from regiowerk.report.registry import ReportContext, register_section
 
@@ -40,12 +43,11 @@ def render(ctx: ReportContext) -> str | None:
     try:
         catalogue = Catalogue.for_workspace(ctx.workspace.path)
     except CatalogueError as error:
-        ctx.skip(
-            f"Der Werkzeugkasten ist fehlerhaft: {error.problems[0] if error.problems else error}"
-        )
+        ctx.skip("Der Werkzeugkasten ist fehlerhaft: " + "; ".join(problem_summary(error)))
         return None
     result = recommend(diagnosis, catalogue)
     parts = [_intro(result)]
+    parts += [ctx.note(f"Hinweis: {note}.") for note in catalogue.notes]
     parts += ["<h3>Diagnose der Region</h3>", _diagnosis_table(ctx, diagnosis)]
     if diagnosis.missing:
         parts.append(_missing(ctx, diagnosis))
@@ -57,16 +59,34 @@ def render(ctx: ReportContext) -> str | None:
 
 def _intro(result: Recommendations) -> str:
     shown = min(len(result.recommended), MAX_RECOMMENDED)
+    indicators = len(result.diagnosis.indicators)
+    unchecked = len(result.not_checkable)
+    if shown == 0:
+        listed = "."
+    elif shown == 1:
+        listed = "; sie steht unten mit Begründung in den Zahlen der Region."
+    else:
+        listed = f"; die {shown} stärksten stehen unten mit Begründung in den Zahlen der Region."
     return (
-        f"<p>Aus den Tabellen des Arbeitsbereichs ergeben sich "
-        f"{len(result.diagnosis.indicators)} Kennzahlen. Sie erfüllen Auslöser von "
-        f"{len(result.recommended)} Maßnahmen des Werkzeugkastens; die {shown} "
-        "stärksten stehen unten mit ihrer Begründung in den Zahlen der Region. Die Rangfolge "
-        "zählt die erfüllten Auslöser und wie deutlich die Schwelle überschritten ist "
-        "(je Auslöser 1 Punkt plus bis zu 1 Punkt für den Abstand zur Schwelle). "
-        f"{len(result.not_checkable)} Maßnahmen sind nicht prüfbar, weil Kennzahlen fehlen; "
-        f"{result.not_indicated} weitere sind nach der Diagnose nicht angezeigt.</p>"
+        f"<p>Aus den Tabellen des Arbeitsbereichs ergeben sich {_count(indicators, 'Kennzahl')}"
+        f". Sie erfüllen Auslöser von {_count(len(result.recommended), 'Maßnahme')} des "
+        f"Werkzeugkastens{listed} Die Rangfolge zählt zuerst die erfüllten Auslöser "
+        "(Kennzahlen, die dieselbe Tatsache beschreiben, wie Auspendleranteil und wohnortnahe "
+        "Beschäftigung, zählen einmal), dann wie deutlich die Schwellen überschritten sind: "
+        "Punkte = Zahl der erfüllten Auslöser plus ihre mittlere Deutlichkeit (unter 1). "
+        f"{_count(unchecked, 'Maßnahme')} {'ist' if unchecked == 1 else 'sind'} nicht "
+        f"prüfbar, weil Kennzahlen fehlen; {result.not_indicated} weitere "
+        f"{'ist' if result.not_indicated == 1 else 'sind'} nach der Diagnose nicht "
+        "angezeigt.</p>"
     )
+
+
+_PLURALS = {"Kennzahl": "Kennzahlen", "Maßnahme": "Maßnahmen"}
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 Maßnahme``, ``3 Maßnahmen``."""
+    return f"{number} {noun if number == 1 else _PLURALS[noun]}"
 
 
 def _diagnosis_table(ctx: ReportContext, diagnosis: Diagnosis) -> str:
@@ -109,7 +129,8 @@ def _measure(rank: int, item: Recommendation) -> str:
     parts = [
         f"<h4>{rank}. {esc(measure.code)} {esc(measure.title)}</h4>",
         f"<p>{esc(measure.summary)}</p>",
-        f"<p>Erfüllt: {len(item.met)} von {len(item.checks)} Auslösern (Punkte {score}).</p>",
+        f"<p>Erfüllt: {len(item.met_facts)} von {item.facts} "
+        f"{'Auslöser' if item.facts == 1 else 'Auslösern'} (Punkte {score}).</p>",
         "<ul>" + "".join(f"<li>{esc(reason)}</li>" for reason in item.reasons) + "</ul>",
     ]
     if item.unchecked:
