@@ -143,6 +143,14 @@ def _heap_clear(items: IntArray, pos: IntArray, size: IntArray) -> None:
     size[0] = 0
 
 
+@nb.njit(cache=True)
+def _grown(array: np.ndarray, capacity: int) -> np.ndarray:
+    """A copy of ``array`` with room for ``capacity`` entries (the tail uninitialised)."""
+    grown = np.empty(capacity, array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
 # --- contraction -------------------------------------------------------------------------------
 
 
@@ -340,18 +348,9 @@ def _contract(
                 continue
             if count == cap:
                 cap *= 2
-                grown_tail = np.empty(cap, np.int64)
-                grown_head = np.empty(cap, np.int64)
-                grown_w = np.empty(cap)
-                grown_out = np.empty(cap, np.int64)
-                grown_in = np.empty(cap, np.int64)
-                grown_tail[:count] = e_tail[:count]
-                grown_head[:count] = e_head[:count]
-                grown_w[:count] = e_w[:count]
-                grown_out[:count] = out_next[:count]
-                grown_in[:count] = in_next[:count]
-                e_tail, e_head, e_w = grown_tail, grown_head, grown_w
-                out_next, in_next = grown_out, grown_in
+                e_tail, e_head = _grown(e_tail, cap), _grown(e_head, cap)
+                out_next, in_next = _grown(out_next, cap), _grown(in_next, cap)
+                e_w = _grown(e_w, cap)
             e_tail[count], e_head[count], e_w[count] = u, w, c
             out_next[count] = out_first[u]
             out_first[u] = count
@@ -488,13 +487,11 @@ def _many_to_many(
         )  # fmt: skip
         if count + k > cap:
             cap = max(2 * cap, count + k)
-            grown_node = np.empty(cap, np.int64)
-            grown_target = np.empty(cap, np.int64)
-            grown_dist = np.empty(cap)
-            grown_node[:count] = b_node[:count]
-            grown_target[:count] = b_target[:count]
-            grown_dist[:count] = b_dist[:count]
-            b_node, b_target, b_dist = grown_node, grown_target, grown_dist
+            b_node, b_target, b_dist = (
+                _grown(b_node, cap),
+                _grown(b_target, cap),
+                _grown(b_dist, cap),
+            )
         for i in range(k):
             b_node[count] = found[i]
             b_target[count] = j
