@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {distribution(result.seconds)}")
         print(
             f"  max. Abweichung von NetworkX: {deviation:.3g} s "
-            f"(scipy {took * 1000:.1f} ms, NetworkX {took_nx * 1000:.1f} ms)"
+            f"(regiowerk {took * 1000:.1f} ms, NetworkX {took_nx * 1000:.1f} ms)"
         )
     print(f"Größte Abweichung insgesamt: {worst:.3g} s ({'ok' if worst <= 1e-9 else 'ZU GROSS'})")
     return 0 if worst <= 1e-9 else 1

@@ -9,6 +9,7 @@ libraries add in. Unreachable pairs are ``inf`` on both sides.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from unittest.mock import patch
 
 import networkx as nx
 import numpy as np
@@ -98,13 +99,17 @@ def cut(times: np.ndarray, limit: float) -> np.ndarray:
 
 
 @settings(max_examples=100, deadline=None)
-@given(with_destinations(), st.booleans(), limits())
+@given(with_destinations(), st.booleans(), limits(), st.sampled_from([0.0, 1.0]))
 def test_nearest_equals_networkx(
-    drawn: tuple[Case, list[int], list[float]], use_offsets: bool, limit: float
+    drawn: tuple[Case, list[int], list[float]], use_offsets: bool, limit: float, share: float
 ) -> None:
+    """Both ways of :func:`engine.nearest`: scipy on the whole graph (``share`` 0) and the
+    junction graph with its chains expanded (``share`` 1)."""
     case, targets, offsets = drawn
     egress = np.array(offsets) if use_offsets else np.zeros(len(targets))
-    result = engine.nearest(case.network(), np.array(targets), egress if use_offsets else None)
+    with patch.object(engine, "CHAINS_MAX_CORE_SHARE", share):
+        result = engine.nearest(case.network(), np.array(targets), egress if use_offsets else None)
+        limited = engine.nearest(case.network(), np.array(targets), egress, limit=limit)
     # without the graph's own offsets: NetworkX's multi-source Dijkstra, the engine's twin
     if not use_offsets:
         reverse = case.nx_graph().reverse(copy=True)
@@ -119,8 +124,6 @@ def test_nearest_equals_networkx(
     assert (result.destination[~reached] == -1).all()
     chosen = times[np.flatnonzero(reached), result.destination[reached]]
     np.testing.assert_array_equal(chosen, expected[reached])  # ties: any of the nearest
-
-    limited = engine.nearest(case.network(), np.array(targets), egress, limit=limit)
     np.testing.assert_array_equal(limited.seconds, cut(expected, limit))
     assert (limited.destination[~np.isfinite(limited.seconds)] == -1).all()
 

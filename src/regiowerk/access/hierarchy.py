@@ -57,7 +57,8 @@ import numba as nb
 import numpy as np
 from numpy.typing import NDArray
 
-from regiowerk.access.network import Network, NetworkError
+from regiowerk.access.heap import heap_clear, heap_pop, heap_set
+from regiowerk.access.network import Network, check_nodes
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -67,80 +68,6 @@ also stop once every out-neighbour is settled, so the bound only matters in the 
 on the 100,000-node benchmark graph 25 gave twice as many shortcuts and 10× slower queries,
 200 and 1,000 the same hierarchy as 500."""
 INF = np.inf
-
-
-# --- indexed binary min-heap (keys float64, items node numbers, pos[node] = slot or -1) -----
-
-
-@nb.njit(cache=True, inline="always")
-def _sift_up(keys: Array, items: IntArray, pos: IntArray, i: int) -> None:
-    key, item = keys[i], items[i]
-    while i > 0:
-        parent = (i - 1) >> 1
-        if keys[parent] <= key:
-            break
-        keys[i], items[i] = keys[parent], items[parent]
-        pos[items[i]] = i
-        i = parent
-    keys[i], items[i] = key, item
-    pos[item] = i
-
-
-@nb.njit(cache=True)
-def _sift_down(keys: Array, items: IntArray, pos: IntArray, size: int, i: int) -> None:
-    key, item = keys[i], items[i]
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and keys[child + 1] < keys[child]:
-            child += 1
-        if keys[child] >= key:
-            break
-        keys[i], items[i] = keys[child], items[child]
-        pos[items[i]] = i
-        i = child
-    keys[i], items[i] = key, item
-    pos[item] = i
-
-
-@nb.njit(cache=True)
-def _heap_set(
-    keys: Array, items: IntArray, pos: IntArray, size: IntArray, item: int, key: float
-) -> None:
-    """Insert ``item`` with ``key`` or change its key (up or down)."""
-    i = pos[item]
-    if i < 0:
-        i = size[0]
-        size[0] += 1
-        keys[i], items[i] = key, item
-        _sift_up(keys, items, pos, i)
-    else:
-        old = keys[i]
-        keys[i] = key
-        if key < old:
-            _sift_up(keys, items, pos, i)
-        else:
-            _sift_down(keys, items, pos, size[0], i)
-
-
-@nb.njit(cache=True)
-def _heap_pop(keys: Array, items: IntArray, pos: IntArray, size: IntArray) -> tuple[int, float]:
-    item, key = items[0], keys[0]
-    pos[item] = -1
-    size[0] -= 1
-    last = size[0]
-    if last > 0:
-        keys[0], items[0] = keys[last], items[last]
-        _sift_down(keys, items, pos, last, 0)
-    return item, key
-
-
-@nb.njit(cache=True)
-def _heap_clear(items: IntArray, pos: IntArray, size: IntArray) -> None:
-    for i in range(size[0]):
-        pos[items[i]] = -1
-    size[0] = 0
 
 
 @nb.njit(cache=True)
@@ -236,11 +163,11 @@ def _shortcuts(
         dist[u] = 0.0
         touched[0] = u
         n_touched = 1
-        _heap_set(keys, items, pos, size, u, 0.0)
+        heap_set(keys, items, pos, size, u, 0.0)
         settled = 0
         remaining = n_out - 1 if is_target[u] else n_out
         while size[0] > 0 and remaining > 0:
-            x, d = _heap_pop(keys, items, pos, size)
+            x, d = heap_pop(keys, items, pos, size)
             if d > bound or settled >= WITNESS_SETTLED:
                 break
             settled += 1
@@ -257,9 +184,9 @@ def _shortcuts(
                             touched[n_touched] = y
                             n_touched += 1
                         dist[y] = nd
-                        _heap_set(keys, items, pos, size, y, nd)
+                        heap_set(keys, items, pos, size, y, nd)
                 f = out_next[f]
-        _heap_clear(items, pos, size)
+        heap_clear(items, pos, size)
         for b in range(n_out):
             w = outs[b]
             if w == u:
@@ -320,18 +247,18 @@ def _contract(
             v, out_first, out_next, in_first, in_next, e_tail, e_head, e_w, contracted,
             is_target, dist, touched, w_keys, w_items, w_pos, w_size,
         )  # fmt: skip
-        _heap_set(q_keys, q_items, q_pos, q_size, v, float(2 * (len(st) - edges)))
+        heap_set(q_keys, q_items, q_pos, q_size, v, float(2 * (len(st) - edges)))
 
     position = 0
     while q_size[0] > 0:
-        v, _ = _heap_pop(q_keys, q_items, q_pos, q_size)
+        v, _ = heap_pop(q_keys, q_items, q_pos, q_size)
         st, sh, sw, edges = _shortcuts(
             v, out_first, out_next, in_first, in_next, e_tail, e_head, e_w, contracted,
             is_target, dist, touched, w_keys, w_items, w_pos, w_size,
         )  # fmt: skip
         priority = float(2 * (len(st) - edges) + deleted[v] + level[v])
         if q_size[0] > 0 and priority > q_keys[0]:
-            _heap_set(q_keys, q_items, q_pos, q_size, v, priority)
+            heap_set(q_keys, q_items, q_pos, q_size, v, priority)
             continue
         # add the shortcuts (or lower an existing parallel edge)
         for s in range(len(st)):
@@ -384,7 +311,7 @@ def _contract(
             raised = max(0, level[v] + 1 - level[y])
             deleted[y] += 1
             level[y] += raised
-            _heap_set(q_keys, q_items, q_pos, q_size, y, q_keys[q_pos[y]] + 1.0 + raised)
+            heap_set(q_keys, q_items, q_pos, q_size, y, q_keys[q_pos[y]] + 1.0 + raised)
     return rank, e_tail[:count].copy(), e_head[:count].copy(), e_w[:count].copy()
 
 
@@ -421,9 +348,9 @@ def _upward(
     dist[source] = start
     touched[n_touched] = source
     n_touched += 1
-    _heap_set(keys, items, pos, size, source, start)
+    heap_set(keys, items, pos, size, source, start)
     while size[0] > 0:
-        x, d = _heap_pop(keys, items, pos, size)
+        x, d = heap_pop(keys, items, pos, size)
         if d > limit:
             break
         stalled = False
@@ -444,8 +371,8 @@ def _upward(
                     touched[n_touched] = y
                     n_touched += 1
                 dist[y] = nd
-                _heap_set(keys, items, pos, size, y, nd)
-    _heap_clear(items, pos, size)
+                heap_set(keys, items, pos, size, y, nd)
+    heap_clear(items, pos, size)
     for t in range(n_touched):
         dist[touched[t]] = INF
     return n_found
@@ -609,13 +536,8 @@ class Hierarchy:
         added at the destinations; ``inf`` where unreachable or beyond ``limit``."""
         origins = np.asarray(origins, dtype=np.int64)
         destinations = np.asarray(destinations, dtype=np.int64)
-        for label, nodes in (("Start", origins), ("Ziel", destinations)):
-            outside = (nodes < 0) | (nodes >= self.n_nodes)
-            if outside.any():
-                raise NetworkError(
-                    f"{int(outside.sum())} {label}knoten liegen nicht im Netz "
-                    f"(z. B. Knoten {int(nodes[outside][0])}; das Netz hat {self.n_nodes})."
-                )
+        check_nodes(origins, self.n_nodes, "Start")
+        check_nodes(destinations, self.n_nodes, "Ziel")
         offsets = (
             np.zeros(len(destinations))
             if offsets is None

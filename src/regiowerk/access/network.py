@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
+from regiowerk.access.chains import Chains
 from regiowerk.errors import RegiowerkError
 from regiowerk.fileio import atomic_path
 
@@ -45,6 +46,16 @@ IntArray = NDArray[np.int64]
 
 class NetworkError(RegiowerkError):
     """A network that cannot be built or used."""
+
+
+def check_nodes(nodes: IntArray, n_nodes: int, label: str) -> None:
+    """Raise :class:`NetworkError` unless every node number lies in ``0 … n_nodes - 1``."""
+    outside = (nodes < 0) | (nodes >= n_nodes)
+    if outside.any():
+        raise NetworkError(
+            f"{int(outside.sum())} {label}knoten liegen nicht im Netz "
+            f"(z. B. Knoten {int(nodes[outside][0])}; das Netz hat {n_nodes})."
+        )
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,11 @@ class Network:
     def reverse(self) -> sp.csr_matrix:
         """Transposed adjacency: Dijkstra from a destination on it gives times *to* it."""
         return self.graph.T.tocsr()
+
+    @cached_property
+    def chains(self) -> Chains:
+        """Junctions and street chains of :attr:`reverse` (for multi-source searches)."""
+        return Chains.build(self.reverse, self.graph)
 
     def largest_component(self) -> Network:
         """The largest strongly connected component (node order kept), with a note."""
