@@ -35,19 +35,19 @@ integers of milliseconds) or within float32 rounding, ``|t| · 2⁻²⁴ + 1e-6`
 compares times.
 
 Timing: wall clock, the best of at least ``--repeat`` runs (the minimum, as :mod:`timeit`
-recommends: other processes on this shared machine only ever add time); calls shorter than 50
-ms are repeated, for every library alike, until 0.5 s have been spent. regiowerk's times
-exclude the one-off building of its CSR adjacency matrices (printed separately), as NetworkX's
-exclude building its graph; the one-off decomposition into junctions and street chains
-(:mod:`regiowerk.access.chains`, a cached property of the network) is printed separately too.
-The ratio to pandana is given both without and with regiowerk's one-off preparation (CSR
-matrices and junction graph). pandana's preprocessing on a large graph takes about a minute,
-so pandana runs once when its preprocessing took longer than ``PANDANA_REPEAT_SECONDS``; noise
-can then only make pandana slower, i.e. make the ratio look better. pandana uses OpenMP on all
-cores, regiowerk and NetworkX one. NetworkX's matrix is timed for a few destinations (one
-single-source run each) and extrapolated linearly to all destinations. Memory: the
-``tracemalloc`` peak of one extra regiowerk run each (numpy allocations included) and the
-process's peak resident memory, once after the regiowerk runs and once at the end.
+recommends: other processes on this shared machine only ever add time); calls shorter than 50 ms
+are repeated, for every library alike, until 0.5 s have been spent. regiowerk's times exclude the
+one-off building of its CSR adjacency matrices (printed separately, best of ``--repeat`` builds
+like pandana's preprocessing), as NetworkX's exclude building its graph; the one-off decomposition
+into junctions and street chains (:mod:`regiowerk.access.chains`, a cached property of the network)
+is printed separately too. The ratio to pandana is given for the query alone, with the junction
+graph, and with the junction graph and the CSR matrices. pandana's preprocessing on a large graph
+takes about a minute, so pandana runs once when its preprocessing took longer than
+``PANDANA_REPEAT_SECONDS``; noise can then only make pandana slower, i.e. make the ratio look
+better. pandana uses OpenMP on all cores, regiowerk and NetworkX one. NetworkX's matrix is timed
+for a few destinations (one single-source run each) and extrapolated linearly to all destinations.
+Memory: the ``tracemalloc`` peak of one extra regiowerk run each (numpy allocations included) and
+the process's peak resident memory, once after the regiowerk runs and once at the end.
 
 Germany: one multi-source run per service type over a road graph of ``GERMANY_NODES`` nodes,
 plus snapping every cell centre to its nearest node. Without ``--germany`` the time of one run
@@ -271,9 +271,8 @@ def compare(label: str, network: Network, args: argparse.Namespace, pandana: Any
     origins = rng.choice(n, min(args.origins, n), replace=False)
     pairs = len(origins) * len(facilities)
 
-    start = time.perf_counter()
     _ = network.reverse
-    csr_seconds = time.perf_counter() - start
+    csr_seconds, _ = best_of(args.repeat, lambda: dataclasses.replace(network).reverse)
     share = network.chains.core_share
     chain_seconds, _ = best_of(args.repeat, lambda: Chains.build(network.reverse, network.graph))
     near_seconds, near = best_of(args.repeat, lambda: engine.nearest(network, facilities))
@@ -286,8 +285,8 @@ def compare(label: str, network: Network, args: argparse.Namespace, pandana: Any
     used = share <= engine.CHAINS_MAX_CORE_SHARE
     print(
         f"  regiowerk engine.nearest: {dur(near_seconds)} (bester von mind. {args.repeat}; "
-        f"einmalig: CSR-Matrizen {dur(csr_seconds)}, Kreuzungsgraph {dur(chain_seconds)} "
-        f"(bester von mind. {args.repeat}); "
+        f"einmalig, je bester von mind. {args.repeat}: CSR-Matrizen {dur(csr_seconds)}, "
+        f"Kreuzungsgraph {dur(chain_seconds)}; "
         f"{share:.0%} der Knoten sind Kreuzungen → "
         + (
             "Suche auf den Kreuzungen, Straßenknoten danach)"
@@ -318,7 +317,7 @@ def compare(label: str, network: Network, args: argparse.Namespace, pandana: Any
             network,
             facilities,
             near,
-            (near_seconds, csr_seconds + chain_seconds),
+            (near_seconds, chain_seconds, csr_seconds),
             args,
             cache,
         )
@@ -400,13 +399,13 @@ def compare_pandana_nearest(
     network: Network,
     facilities: np.ndarray,
     near: engine.Nearest,
-    ours: tuple[float, float],
+    ours: tuple[float, float, float],
     args: argparse.Namespace,
     cache: dict[str, Any],
 ) -> None:
-    """pandana's nearest query against regiowerk's (``ours``: query and one-off preparation
-    seconds); leaves pandana's network in ``cache`` for the matrix."""
-    near_seconds, prepare_seconds = ours  # preparation: CSR matrices and junction graph
+    """pandana's nearest query against regiowerk's (``ours``: seconds of the query and of the
+    one-off junction graph and CSR matrices); leaves pandana's network in ``cache``."""
+    near_seconds, chain_seconds, csr_seconds = ours
     weights = pd.DataFrame({"s": (np.round(network.seconds * 1000) + 0.5) / 1000})
     edges = (pd.Series(network.tail), pd.Series(network.head), weights)
     nodes = (pd.Series(network.x), pd.Series(network.y))
@@ -440,8 +439,9 @@ def compare_pandana_nearest(
     print(
         f"  pandana: Vorverarbeitung {dur(pre_seconds)} + set_pois/nearest_pois "
         f"{dur(query_seconds)} = {dur(total)} (bester von mind. {repeat}) → regiowerk "
-        f"{total / near_seconds:.0f}× schneller (Ziel ≥ {TARGET_PANDANA:.0f}×), mit seiner "
-        f"einmaligen Vorbereitung {total / (near_seconds + prepare_seconds):.0f}×; "
+        f"{total / near_seconds:.0f}× schneller (Ziel ≥ {TARGET_PANDANA:.0f}×); mit seinem "
+        f"Kreuzungsgraph {total / (near_seconds + chain_seconds):.0f}×, dazu mit den "
+        f"CSR-Matrizen {total / (near_seconds + chain_seconds + csr_seconds):.0f}×; "
         f"gleich bis auf float32-Rundung: {'ja' if same else 'NEIN'} "
         f"(größte Abweichung {deviation.max():.1e} s)"
     )

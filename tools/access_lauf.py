@@ -90,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not keep.all():
             print(f"  {int((~keep).sum())} Schulen weiter als die Fanggrenze vom Netz: übergangen")
         nodes, offsets = snapped.node[keep], snapped.seconds[keep]
+        engine.nearest(network, nodes, offsets)  # first call: junction graph, compiled code
         start = time.perf_counter()
         result = engine.nearest(network, nodes, offsets)
         took = time.perf_counter() - start

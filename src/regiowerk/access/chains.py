@@ -93,19 +93,21 @@ def _neighbours(
 @nb.njit(cache=True)
 def _decompose(
     n: int, ptr: IntArray, idx: IntArray, w: Array, rptr: IntArray, ridx: IntArray
-) -> tuple[NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray, Array, Array, Array, Array]:
+) -> tuple[
+    NDArray[np.bool_], IntArray, IntArray, IntArray, IntArray, IntArray, Array, Array, Array, Array
+]:
     """Core nodes and chains of the graph ``(ptr, idx, w)`` whose transpose is ``(rptr, ridx)``.
 
-    Returns ``core`` (bool per node), the chains' node lists (``chain_ptr``, ``chain_node``),
+    Returns ``core`` (bool per node), the chain of every node (``chain_of``, -1 for core
+    nodes), the chains' node lists (``chain_ptr``, ``chain_node``),
     their ends ``chain_a``, ``chain_b`` (-1: dead end), per chain node the weights ``forward``
     (from its predecessor towards ``b``) and ``backward`` (from its successor towards ``a``),
     and per chain ``into_a`` = ``c(c₁, a)`` and ``into_b`` = ``c(c_k, b)``.
     """
     degree, first, second = _neighbours(n, ptr, idx, rptr, ridx)
     core = degree >= 3
-    if n > 0 and not core.any():
-        core[0] = True
     visited = core.copy()
+    chain_of = np.full(n, -1, np.int64)
     chain_ptr = np.zeros(n + 1, np.int64)
     chain_node = np.empty(n, np.int64)
     chain_a = np.empty(n, np.int64)
@@ -135,6 +137,7 @@ def _decompose(
                 end = -1
                 while True:
                     visited[cur] = True
+                    chain_of[cur] = chains
                     chain_node[filled] = cur
                     forward[filled] = _weight(ptr, idx, w, prev, cur)
                     filled += 1
@@ -154,6 +157,7 @@ def _decompose(
                 chain_ptr[chains] = filled
     return (
         core,
+        chain_of,
         chain_ptr[: chains + 1],
         chain_node[:filled],
         chain_a[:chains],
@@ -373,14 +377,12 @@ class Chains:
         n = graph.shape[0]
         transpose = graph.T.tocsr() if transpose is None else transpose
         ptr, idx, w = graph.indptr, graph.indices, graph.data
-        core, chain_ptr, chain_node, chain_a, chain_b, forward, backward, into_a, into_b = (
-            _decompose(n, ptr, idx, w, transpose.indptr, transpose.indices)
-        )
+        decomposed = _decompose(n, ptr, idx, w, transpose.indptr, transpose.indices)
+        core, chain_of, chain_ptr, chain_node, chain_a, chain_b = decomposed[:6]
+        forward, backward, into_a, into_b = decomposed[6:]
         core_node, core_ptr, core_idx, core_w = _core_graph(
             core, ptr, idx, w, chain_ptr, chain_a, chain_b, forward, backward, into_a, into_b
         )
-        chain_of = np.full(n, -1, np.int64)
-        chain_of[chain_node] = np.repeat(np.arange(len(chain_a)), np.diff(chain_ptr))
         return cls(
             n,
             core_node,
