@@ -451,6 +451,8 @@ def test_lauf_nearest_school_equals_networkx(
     network = networks[mode]
     nodes, offsets = schools(path, network)
     assert len(nodes) >= 10
+    # OSM graphs are mostly street chains: the search runs on the junctions (chains.py)
+    assert network.chains.core_share <= engine.CHAINS_MAX_CORE_SHARE
     result = engine.nearest(network, nodes, offsets)
     graph = nx.DiGraph()
     graph.add_nodes_from(range(network.n_nodes))
