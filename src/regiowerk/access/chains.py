@@ -244,17 +244,18 @@ def _sweep(
     step: int,
     start: float,
     start_label: int,
+    write: bool,
 ) -> tuple[float, int]:
-    """One pass along a chain: ``dist[v] = min(dist[v], previous + weight)`` in the order
-    ``begin, begin + step, …`` (``end`` excluded); returns the value and label after the last
-    node."""
+    """One pass along a chain in the order ``begin, begin + step, …`` (``end`` excluded):
+    ``value = min(dist[v], value + weight)``, stored as ``dist[v]`` if ``write``; returns the
+    value and its label after the last node."""
     value, which = start, start_label
     for i in range(begin, end, step):
         value += weights[i]
         v = nodes[i]
         if dist[v] <= value:
             value, which = dist[v], label[v]
-        else:
+        elif write:
             dist[v], label[v] = value, which
     return value, which
 
@@ -294,10 +295,10 @@ def _nearest(
     for s in np.flatnonzero(seeded):
         lo, hi = chain_ptr[s], chain_ptr[s + 1]
         a, b = chain_a[s], chain_b[s]
-        value, which = _seeds_only(dist, label, chain_node, forward, lo, hi, 1)
+        value, which = _sweep(dist, label, chain_node, forward, lo, hi, 1, INF, -1, False)
         if b >= 0 and value + into_b[s] < dist[b]:
             dist[b], label[b] = value + into_b[s], which
-        value, which = _seeds_only(dist, label, chain_node, backward, hi - 1, lo - 1, -1)
+        value, which = _sweep(dist, label, chain_node, backward, hi - 1, lo - 1, -1, INF, -1, False)
         if value + into_a[s] < dist[a]:
             dist[a], label[a] = value + into_a[s], which
     # 2. Dijkstra on the core
@@ -324,28 +325,14 @@ def _nearest(
     for c in range(len(chain_a)):
         lo, hi = chain_ptr[c], chain_ptr[c + 1]
         a, b = chain_a[c], chain_b[c]
-        _sweep(dist, label, chain_node, forward, lo, hi, 1, dist[a], label[a])
+        _sweep(dist, label, chain_node, forward, lo, hi, 1, dist[a], label[a], True)
         start = dist[b] if b >= 0 else INF
         which = label[b] if b >= 0 else -1
-        _sweep(dist, label, chain_node, backward, hi - 1, lo - 1, -1, start, which)
+        _sweep(dist, label, chain_node, backward, hi - 1, lo - 1, -1, start, which, True)
     for v in range(n):
         if dist[v] > limit:
             dist[v], label[v] = INF, -1
     return dist, label
-
-
-@nb.njit(cache=True)
-def _seeds_only(
-    dist: Array, label: IntArray, nodes: IntArray, weights: Array, begin: int, end: int, step: int
-) -> tuple[float, int]:
-    """The best seed value carried along a chain to its end, without changing ``dist``."""
-    value, which = INF, -1
-    for i in range(begin, end, step):
-        value += weights[i]
-        v = nodes[i]
-        if dist[v] < value:
-            value, which = dist[v], label[v]
-    return value, which
 
 
 @dataclass(frozen=True)
