@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -69,6 +71,32 @@ def test_long_tables_are_split_over_sheets(
     parts = [s for s in book.sheetnames if s.startswith("Bevölkerung ")]
     expected = -(-ws.tables["population"].rows // 100)
     assert len(parts) == expected
+    book.close()
+
+
+def test_xlsx_cells_keep_missing_infinite_and_formula_like_values_honest(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "Text": pd.Series(["=1+1", "https://example.org", None], dtype="str"),
+            "Zahl": [1.5, np.nan, np.inf],
+            "Anzahl": pd.Series([1, None, 3], dtype="Int64"),
+            "erfüllt": [True, False, True],
+        }
+    )
+    monkeypatch.setattr(export_module, "_sheet_frames", lambda name, _: iter([(name, frame)]))
+    out = export_xlsx(ws, tmp_path / "cells.xlsx")
+    book = openpyxl.load_workbook(out)
+    sheet = book[next(iter(ws.tables))]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Text", "Zahl", "Anzahl", "erfüllt")
+    assert rows[1] == ("=1+1", 1.5, 1, True)  # a text, not a formula
+    assert rows[2] == ("https://example.org", None, None, False)
+    assert rows[3] == (None, "inf", 3, True)
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A2"].data_type == "s"  # openpyxl shows a formula as "=…" too, typed "f"
+    assert not sheet["A3"].hyperlink
     book.close()
 
 

@@ -37,6 +37,9 @@ def test_every_table_has_german_titles_and_a_key() -> None:
         assert spec.key, name
         assert set(spec.key) <= set(spec.column_names), name
         assert all(spec.titles[c] for c in spec.column_names), name
+        # German titles become the headers of the XLSX sheets: one per column
+        titles = list(spec.titles.values())
+        assert len(set(titles)) == len(titles), (name, titles)
 
 
 def test_negative_count_names_row_column_and_value() -> None:

@@ -863,9 +863,11 @@ FUNCTIONAL_REGIONS = _register(
         "Assignment of municipalities or Kreise to functional regions (travel-to-work areas "
         "or communities) per method",
         (
-            _key(),
+            _key("Gebiet"),
             ColumnSpec("method", str, "Verfahren", "ttwa, ttwa-ons, leiden …"),
-            ColumnSpec("region_id", str, "Region", "Identifier of the functional region"),
+            ColumnSpec(
+                "region_id", str, "Funktionale Region", "Identifier of the functional region"
+            ),
         ),
         key=("region", "method"),
     )
@@ -877,7 +879,9 @@ FUNCTIONAL_REGION_QUALITY = _register(
         "Güte der funktionalen Regionen",
         "Size, self-containment and Land crossings of every functional region",
         (
-            ColumnSpec("region_id", str, "Region", "Identifier of the functional region"),
+            ColumnSpec(
+                "region_id", str, "Funktionale Region", "Identifier of the functional region"
+            ),
             ColumnSpec("method", str, "Verfahren", "ttwa, ttwa-ons, leiden …"),
             ColumnSpec("members", "int64", "Gebiete", "Number of member areas", _nonneg()),
             ColumnSpec(
