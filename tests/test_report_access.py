@@ -9,14 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 
 from regiowerk.access import standards
 from regiowerk.access.indicators import closure_test, compliance
 from regiowerk.access.run import AccessResult, compute, network_for, save_access
 from regiowerk.demo import DemoRegion, save_demo
 from regiowerk.formatting import fmt_float, fmt_int, fmt_percent
-from regiowerk.report import build_report
+from regiowerk.report import build_report, figures
 from regiowerk.report.registry import ReportContext, sections
+from regiowerk.report.sections import access as access_section
 from regiowerk.workspace import Workspace
 
 SERVICES = ("gp", "hospital", "obstetrics", "paediatrics", "mittelzentrum", "supermarket")
@@ -280,3 +283,41 @@ def test_the_report_checks_the_standards_the_run_used(
     html, _ = _render(ws)
     assert html is not None
     assert "Eigener Zielwert" in html
+
+
+@pytest.mark.parametrize("panels", [1, 4, 6])
+def test_map_legends_overlap_neither_each_other_nor_the_maps(
+    access_ws: Workspace, monkeypatch: pytest.MonkeyPatch, panels: int
+) -> None:
+    """Six services once drew the class and symbol legends into each other."""
+    captured: list[Figure] = []
+    section = next(s for s in sections() if s.key == "erreichbarkeit")
+    ctx = ReportContext(access_ws)
+    ctx.begin(section)
+
+    def keep(fig: Figure, *, alt: str, caption: str) -> str:
+        if alt.startswith("Karten: Fahrzeit"):
+            captured.append(fig)
+        return ""
+
+    monkeypatch.setattr(ctx, "figure", keep)
+    monkeypatch.setattr(access_section, "MAX_PANELS", panels)
+    section.render(ctx)
+    (fig,) = captured
+    fig.set_dpi(figures.DPI)  # as in the report: text widths depend on the resolution
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    fig.draw(renderer)
+    maps = [ax for ax in fig.axes if ax.collections]
+    assert len(maps) == panels
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    legends += [a for ax in fig.axes for a in ax.artists if isinstance(a, Legend)]
+    legends += list(fig.legends)
+    assert len(legends) == 2
+    boxes = [legend.get_window_extent(renderer) for legend in legends]
+    assert not boxes[0].overlaps(boxes[1])
+    for box in boxes:
+        assert box.x0 >= 0  # inside the figure
+        assert box.x1 <= fig.bbox.x1
+        assert box.y0 >= 0
+        for ax in maps:
+            assert not box.overlaps(ax.get_window_extent(renderer)), ax.get_title(loc="left")

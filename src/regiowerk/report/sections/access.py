@@ -487,7 +487,8 @@ def _small_multiples(
 
     The first axes of the figure is a header strip holding the title (and, through
     :meth:`ReportContext.figure`, the mark of synthetic data), so that neither covers a panel.
-    The legends go into the free cells of the last row, else below the panels.
+    The legends go into the free cells of the last row, else into a row of their own below
+    the panels (classes left, symbols right, so that they never overlap).
     """
     count = len(pairs)
     cols = 1 if count == 1 else 2 if count <= 4 else 3
@@ -497,9 +498,14 @@ def _small_multiples(
     width = 17.0
     panel = (width - 0.5) / cols * aspect * (0.9 if cols > 1 else 0.6)
     free = rows_n * cols - count
-    below = 0.0 if free > 1 else 1.4 if free else 3.0  # room for legends under the panels
+    # without free cells, a row of its own below the panels holds both legends side by side:
+    # the classes (at most one per break, one more and "kein Weg") and up to five symbols
+    class_cols, symbol_cols = (3 if cols == 3 else 2), 1
+    lines = max(math.ceil((len(MINUTE_BREAKS) + 2) / class_cols), math.ceil(5 / symbol_cols))
+    below = 1.4 if free == 1 else 0.9 + 0.5 * lines if free == 0 else 0.0
     fig = figures.new_figure(width, 1.0 + rows_n * (panel + 0.7) + below)
-    grid = fig.add_gridspec(rows_n + 1, cols, height_ratios=[0.04, *[1.0] * rows_n])
+    ratios = [0.04, *[1.0] * rows_n] + ([below / panel] if free == 0 else [])
+    grid = fig.add_gridspec(len(ratios), cols, height_ratios=ratios)
     header = fig.add_subplot(grid[0, :])
     header.set_axis_off()
     mode = MODE_LABELS.get(pairs[0].mode, pairs[0].mode)
@@ -577,18 +583,30 @@ def _small_multiples(
                 ncols=len(symbols),
                 **legend,
             )
-    else:
-        fig.legend(
+    else:  # the legend row: classes under the first panels, symbols under the last one
+        left = fig.add_subplot(grid[rows_n + 1, : max(cols - 1, 1)])
+        right = fig.add_subplot(grid[rows_n + 1, cols - 1]) if cols > 1 else left
+        left.set_axis_off()
+        right.set_axis_off()
+        first = left.legend(
             handles,
             names,
             title="Fahrzeit in Minuten",
-            loc="outside lower left",
-            ncols=math.ceil(len(names) / 2),
+            loc="upper left",
+            ncols=class_cols,
             **legend,
         )
-        fig.legend(
-            symbols, symbol_names, title="Kartenzeichen", loc="outside lower right", **legend
-        )
+        if right is left:  # a second legend() would replace the first
+            left.add_artist(first)
+        right.legend(
+            symbols,
+            symbol_names,
+            title="Kartenzeichen",
+            loc="upper left" if cols > 1 else "upper right",
+            ncols=symbol_cols,
+            **legend,
+        ).set_in_layout(False)  # sized by the row height above; never squeezes the maps
+        first.set_in_layout(False)
     return fig
 
 
