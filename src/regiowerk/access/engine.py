@@ -1,9 +1,9 @@
 """Shortest travel times on a :class:`~regiowerk.access.network.Network`.
 
-All queries run Dijkstra's algorithm (Dijkstra 1959) in ``scipy.sparse.csgraph`` on the
-*reversed* graph, started at the destinations: the distance from destination ``d`` in the
-reversed graph is the travel time from every node *to* ``d``, which is what accessibility
-asks for (from home to the GP; on one-way streets the two directions differ).
+All queries run Dijkstra's algorithm (Dijkstra 1959; ``scipy.sparse.csgraph`` unless noted below)
+on the *reversed* graph, started at the destinations: the distance from destination ``d`` in the
+reversed graph is the travel time from every node *to* ``d``, which is what accessibility asks for
+(from home to the GP; on one-way streets the two directions differ).
 
 * :func:`nearest`: multi-source Dijkstra (``min_only=True``): one pass over the graph gives,
   for every node, ``min_d T(v, d)`` and which destination attains it. On graphs whose junctions
